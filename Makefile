@@ -1,0 +1,41 @@
+# The template's two everyday commands: `make demo` and `make test`.
+# Each installs what it needs into .venv (uv, from the lock requirements-test.txt).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+DEMO_DIR := $(CURDIR)/build
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test lint lock constraints bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --requirement requirements-test.txt
+	touch $@
+
+# Generate a project with the default answers (its DVC remote kept under build/), set it up
+# and reproduce its pipeline; prints the metrics.
+demo: venv
+	rm -rf $(DEMO_DIR)
+	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) . dvc_remote_url=$(DEMO_DIR)/dvc-remote
+	$(MAKE) -C $(DEMO_DIR)/customer-churn setup repro
+
+test: venv
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check hooks tests benchmarks
+	$(BIN)/ruff format --check hooks tests benchmarks
+
+# Re-lock the template's tools and the generated project's constraints after changing versions.
+lock: venv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-test.in -o requirements-test.txt
+
+bench: venv
+	PATH="$(BIN):$$PATH" $(BIN)/python benchmarks/bake_and_repro.py
+
+clean:
+	rm -rf $(DEMO_DIR) $(VENV)

@@ -1,0 +1,179 @@
+"""Refuse bad answers before cookiecutter writes anything.
+
+Jinja appears only in the ANSWERS constant: the answers arrive as one JSON string literal, so
+quotes, `$()`, backticks or newlines in them stay data and never become code.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+
+# Mirrors METRICS in the generated package's metrics.py; a template test keeps them equal.
+METRICS_BY_TASK = {
+    "binary_classification": {
+        "accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
+    },
+    "multiclass_classification": {
+        "accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro",
+        "roc_auc_ovr", "log_loss",
+    },
+    "regression": {"rmse", "mae", "r2"},
+}
+UNBOUNDED_ERROR_METRICS = {"rmse", "mae", "log_loss"}
+# Names the generated package would shadow if it took them.
+SHADOWED_PACKAGES = {
+    "dvc", "gto", "sklearn", "pandas", "numpy", "scipy", "yaml", "joblib", "pyarrow",
+    "pytest", "nbconvert", "src", "tests", "test",
+}
+REMOTE_SCHEMES = {"s3": "s3://", "gs": "gs://", "azure": "azure://", "ssh": "ssh://"}
+CRON_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, {m: i + 1 for i, m in enumerate(
+        "jan feb mar apr may jun jul aug sep oct nov dec".split())}),
+    ("day of week", 0, 6, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}),
+)
+SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def check_text(field, value):
+    if not value.strip():
+        return [f"{field} is empty: give a short single-line text."]
+    if any(ord(ch) < 32 for ch in value):
+        return [f"{field} {value!r} holds a newline or control character: use one line of text."]
+    return []
+
+
+def check_slug(slug):
+    if SLUG_RE.match(slug) and len(slug) <= 64:
+        return []
+    return [
+        f"project_slug {slug!r} is not a valid repository and model name: use 1-64 lowercase "
+        "letters, digits and single dashes, starting with a letter (e.g. 'customer-churn')."
+    ]
+
+
+def check_package(name):
+    fix = "choose another, e.g. 'churn_model'."
+    if not PACKAGE_RE.match(name):
+        return [
+            f"package_name {name!r} is not a valid Python package name: use lowercase letters, "
+            "digits and underscores, starting with a letter (e.g. 'customer_churn')."
+        ]
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return [f"package_name {name!r} is a Python keyword: {fix}"]
+    if name in sys.stdlib_module_names:
+        return [f"package_name {name!r} is a standard-library module and would shadow it: {fix}"]
+    if name in SHADOWED_PACKAGES:
+        return [f"package_name {name!r} would shadow a package the project depends on: {fix}"]
+    return []
+
+
+def check_email(email):
+    if EMAIL_RE.match(email):
+        return []
+    return [f"author_email {email!r} is not an email address: use the form name@example.com."]
+
+
+def check_metric(task, metric, threshold):
+    allowed = METRICS_BY_TASK.get(task)
+    if allowed is None:
+        return [f"task {task!r} is unknown: choose one of {', '.join(sorted(METRICS_BY_TASK))}."]
+    if metric not in allowed:
+        return [
+            f"primary_metric {metric!r} does not fit task {task!r}: choose one of "
+            f"{', '.join(sorted(allowed))}."
+        ]
+    try:
+        value = float(threshold)
+    except ValueError:
+        return [f"gate_threshold {threshold!r} is not a number: give e.g. 0.75."]
+    if metric in UNBOUNDED_ERROR_METRICS:
+        if not value > 0:
+            return [f"gate_threshold {threshold!r} for {metric} (a maximum error) must be > 0."]
+    elif not 0 <= value <= 1:
+        return [f"gate_threshold {threshold!r} for {metric} must lie between 0 and 1."]
+    return []
+
+
+def check_remote(kind, url):
+    if kind == "local":
+        if "://" in url:
+            return [
+                f"dvc_remote_url {url!r} has a URL scheme, but dvc_remote is 'local': give a "
+                "folder path such as ~/.dvc-remotes/my-model, or pick the matching remote kind."
+            ]
+        return [] if url.strip() else ["dvc_remote_url is empty: give a folder path."]
+    scheme = REMOTE_SCHEMES.get(kind)
+    if scheme is None:
+        return [f"dvc_remote {kind!r} is unknown: choose local, {', '.join(REMOTE_SCHEMES)}."]
+    if not url.startswith(scheme) or len(url) <= len(scheme) or any(c.isspace() for c in url):
+        return [
+            f"dvc_remote_url {url!r} does not fit dvc_remote {kind!r}: it must start with "
+            f"{scheme} followed by a location, e.g. {scheme}my-bucket/models."
+        ]
+    return []
+
+
+def cron_field_errors(name, low, high, aliases, field):
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        if step and (not step.isdigit() or int(step) == 0):
+            return [f"{name} step {step!r} must be a positive whole number"]
+        if base == "*":
+            continue
+        bounds = base.split("-")
+        if len(bounds) > 2:
+            return [f"{name} range {base!r} has too many '-'"]
+        for bound in bounds:
+            number = aliases.get(bound.lower(), int(bound) if bound.isdigit() else None)
+            if number is None or not low <= number <= high:
+                return [f"{name} value {bound!r} is outside {low}-{high}"]
+    return []
+
+
+def check_cron(expression):
+    fields = expression.split()
+    example = "e.g. '0 6 * * 1' (Mondays 06:00 UTC)"
+    if len(fields) != 5:
+        return [f"drift_schedule {expression!r} must have 5 fields "
+                f"(minute hour day-of-month month day-of-week), {example}."]
+    problems = []
+    for (name, low, high, aliases), field in zip(CRON_FIELDS, fields):
+        problems += cron_field_errors(name, low, high, aliases, field)
+    minute = fields[0]
+    if minute == "*" or (minute.startswith("*/") and minute[2:].isdigit() and int(minute[2:]) < 5):
+        problems.append("the minute field fires more often than every 5 minutes, which GitHub "
+                        "does not run")
+    if problems:
+        return [f"drift_schedule {expression!r}: {'; '.join(problems)}; {example}."]
+    return []
+
+
+def problems_in(answers):
+    problems = []
+    for field in ("project_name", "description", "author_name"):
+        problems += check_text(field, answers[field])
+    problems += check_slug(answers["project_slug"])
+    problems += check_package(answers["package_name"])
+    problems += check_email(answers["author_email"])
+    problems += check_metric(answers["task"], answers["primary_metric"], answers["gate_threshold"])
+    problems += check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
+    problems += check_cron(answers["drift_schedule"])
+    return problems
+
+
+if __name__ == "__main__":
+    found = problems_in(ANSWERS)
+    if found:
+        print("cookiecutter-gitops-ml: the answers need fixing; nothing was generated.",
+              file=sys.stderr)
+        for problem in found:
+            print(f"  - {problem}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,34 @@
+"""Where things are, and reading params.yaml: one place for paths every stage shares."""
+
+from pathlib import Path
+
+import yaml
+
+from .errors import ProjectError
+
+PARAMS = Path("params.yaml")
+SCHEMA = Path("schema.yaml")
+VALIDATED = Path("data/validated.parquet")
+VALIDATION_REPORT = Path("reports/validation.json")
+TRAIN_SPLIT = Path("data/split/train.parquet")
+TEST_SPLIT = Path("data/split/test.parquet")
+MODEL = Path("models/model.joblib")
+MODEL_METADATA = Path("models/model.json")
+PROFILE = Path("models/profile.json")
+METRICS = Path("metrics.json")
+PLOTS = Path("plots")
+
+
+def load_params(path=PARAMS):
+    try:
+        with Path(path).open(encoding="utf-8") as handle:
+            params = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ProjectError(
+            f"{path} not found", "run the command from the project's root folder"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path} is not valid YAML: {error}", f"correct {path}") from None
+    if not isinstance(params, dict):
+        raise ProjectError(f"{path} must hold a mapping of settings", f"correct {path}")
+    return params
