@@ -34,6 +34,11 @@ lint: venv
 lock: venv
 	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-test.in -o requirements-test.txt
 
+constraints: venv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 constraints.in \
+		--custom-compile-command "make constraints (in the template)" \
+		-o "{{cookiecutter.project_slug}}/constraints.txt"
+
 bench: venv
 	PATH="$(BIN):$$PATH" $(BIN)/python benchmarks/bake_and_repro.py
 

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+ANSWERS = json.loads({{cookiecutter | tojson | tojson}})
 
 # Every file that depends on an answer, and the answer value that keeps it. One table, so
 # adding an option means adding rows here, not branches below.
@@ -49,11 +49,17 @@ def bootstrap(answers):
         )
     env = dict(os.environ, PYTHONPATH=str(Path("src").resolve()))
     command = [
-        sys.executable, "-m", f"{answers['package_name']}.bootstrap",
-        "--remote-kind", answers["dvc_remote"],
-        "--remote-url", answers["dvc_remote_url"],
-        "--task", answers["task"],
-        "--author", f"{answers['author_name']} <{answers['author_email']}>",
+        sys.executable,
+        "-m",
+        f"{answers['package_name']}.bootstrap",
+        "--remote-kind",
+        answers["dvc_remote"],
+        "--remote-url",
+        answers["dvc_remote_url"],
+        "--task",
+        answers["task"],
+        "--author",
+        f"{answers['author_name']} <{answers['author_email']}>",
     ]
     if subprocess.run(command, env=env, check=False).returncode != 0:
         fail("bootstrapping the repository failed (see the message above).")

@@ -9,33 +9,57 @@ import keyword
 import re
 import sys
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+ANSWERS = json.loads({{cookiecutter | tojson | tojson}})
 
 # Mirrors METRICS in the generated package's metrics.py; a template test keeps them equal.
 METRICS_BY_TASK = {
     "binary_classification": {
-        "accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
+        "accuracy",
+        "balanced_accuracy",
+        "f1",
+        "precision",
+        "recall",
+        "roc_auc",
+        "log_loss",
     },
     "multiclass_classification": {
-        "accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro",
-        "roc_auc_ovr", "log_loss",
+        "accuracy",
+        "balanced_accuracy",
+        "f1_macro",
+        "precision_macro",
+        "recall_macro",
+        "roc_auc_ovr",
+        "log_loss",
     },
     "regression": {"rmse", "mae", "r2"},
 }
 UNBOUNDED_ERROR_METRICS = {"rmse", "mae", "log_loss"}
 # Names the generated package would shadow if it took them.
 SHADOWED_PACKAGES = {
-    "dvc", "gto", "sklearn", "pandas", "numpy", "scipy", "yaml", "joblib", "pyarrow",
-    "pytest", "nbconvert", "src", "tests", "test",
+    "dvc",
+    "gto",
+    "sklearn",
+    "pandas",
+    "numpy",
+    "scipy",
+    "yaml",
+    "joblib",
+    "pyarrow",
+    "pytest",
+    "nbconvert",
+    "src",
+    "tests",
+    "test",
 }
 REMOTE_SCHEMES = {"s3": "s3://", "gs": "gs://", "azure": "azure://", "ssh": "ssh://"}
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 CRON_FIELDS = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
-    ("month", 1, 12, {m: i + 1 for i, m in enumerate(
-        "jan feb mar apr may jun jul aug sep oct nov dec".split())}),
-    ("day of week", 0, 6, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}),
+    ("month", 1, 12, {name: number for number, name in enumerate(MONTHS, start=1)}),
+    ("day of week", 0, 6, {name: number for number, name in enumerate(WEEKDAYS)}),
 )
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -142,15 +166,18 @@ def check_cron(expression):
     fields = expression.split()
     example = "e.g. '0 6 * * 1' (Mondays 06:00 UTC)"
     if len(fields) != 5:
-        return [f"drift_schedule {expression!r} must have 5 fields "
-                f"(minute hour day-of-month month day-of-week), {example}."]
+        return [
+            f"drift_schedule {expression!r} must have 5 fields "
+            f"(minute hour day-of-month month day-of-week), {example}."
+        ]
     problems = []
-    for (name, low, high, aliases), field in zip(CRON_FIELDS, fields):
+    for (name, low, high, aliases), field in zip(CRON_FIELDS, fields, strict=True):
         problems += cron_field_errors(name, low, high, aliases, field)
     minute = fields[0]
     if minute == "*" or (minute.startswith("*/") and minute[2:].isdigit() and int(minute[2:]) < 5):
-        problems.append("the minute field fires more often than every 5 minutes, which GitHub "
-                        "does not run")
+        problems.append(
+            "the minute field fires more often than every 5 minutes, which GitHub does not run"
+        )
     if problems:
         return [f"drift_schedule {expression!r}: {'; '.join(problems)}; {example}."]
     return []
@@ -172,8 +199,10 @@ def problems_in(answers):
 if __name__ == "__main__":
     found = problems_in(ANSWERS)
     if found:
-        print("cookiecutter-gitops-ml: the answers need fixing; nothing was generated.",
-              file=sys.stderr)
+        print(
+            "cookiecutter-gitops-ml: the answers need fixing; nothing was generated.",
+            file=sys.stderr,
+        )
         for problem in found:
             print(f"  - {problem}", file=sys.stderr)
         sys.exit(1)

@@ -52,7 +52,7 @@ def bake(output_dir, **answers):
 def baked(tmp_path_factory):
     """`baked(**answers)` returns a project baked once per session for those answers.
 
-    Its local DVC remote sits beside it. Treat the result as read-only: use `project_copy`.
+    A local DVC remote, unless given, sits beside it. Treat the result as read-only: use `project_copy`.
     """
     cache = {}
 
@@ -60,7 +60,8 @@ def baked(tmp_path_factory):
         key = tuple(sorted(answers.items()))
         if key not in cache:
             root = tmp_path_factory.mktemp("bake")
-            answers.setdefault("dvc_remote_url", str(root / "remote"))
+            if answers.get("dvc_remote", "local") == "local":
+                answers.setdefault("dvc_remote_url", str(root / "remote"))
             cache[key] = bake(root, **answers)
         return cache[key]
 
