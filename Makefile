@@ -13,7 +13,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --requirement requirements-test.txt
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --requirement requirements-test.txt
 	touch $@
 
 # Generate a project with the default answers (its DVC remote kept under build/), set it up

@@ -58,7 +58,16 @@ def bootstrap(remote_kind, remote_url, task, author):
         run(["git", "init", "--quiet", "-b", "main"])
     if not Path(".dvc").exists():
         dvc("init", "--quiet")
-    dvc("remote", "add", "--default", "--force", REMOTE_NAME, remote_location(remote_kind, remote_url))
+    # Stage the .gitignore entries DVC writes, so `git commit` after `dvc repro` misses nothing.
+    dvc("config", "core.autostage", "true")
+    dvc(
+        "remote",
+        "add",
+        "--default",
+        "--force",
+        REMOTE_NAME,
+        remote_location(remote_kind, remote_url),
+    )
     if not DEMO_DATA.exists():
         write_csv(DEMO_DATA, task)
     dvc("add", "--quiet", str(DEMO_DATA))
@@ -66,7 +75,9 @@ def bootstrap(remote_kind, remote_url, task, author):
         dvc("push", "--quiet")
         pushed = "pushed to the local remote"
     else:
-        pushed = f"not pushed yet: configure credentials for the {remote_kind} remote, then `dvc push`"
+        pushed = (
+            f"not pushed yet: configure credentials for the {remote_kind} remote, then `dvc push`"
+        )
     run(["git", "add", "--all"])
     if run(["git", "status", "--porcelain"]).strip():
         run(["git", "commit", "--quiet", "-m", FIRST_COMMIT_MESSAGE], env=author_env(author))
@@ -75,7 +86,9 @@ def bootstrap(remote_kind, remote_url, task, author):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--remote-kind", required=True, choices=["local", "s3", "gs", "azure", "ssh"])
+    parser.add_argument(
+        "--remote-kind", required=True, choices=["local", "s3", "gs", "azure", "ssh"]
+    )
     parser.add_argument("--remote-url", required=True)
     parser.add_argument("--task", required=True)
     parser.add_argument("--author", required=True, help="'Name <email>' for the first commit")

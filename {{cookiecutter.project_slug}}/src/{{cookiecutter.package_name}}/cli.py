@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from . import config
-from .errors import ProjectError
+from .errors import GateFailed, ProjectError
 
 
 def _validate(args):
@@ -46,6 +46,31 @@ def _schema_infer(args):
     infer_file(args.csv, args.target, args.output, config.PARAMS)
 
 
+def _report_pr(args):
+    from .report import write_pr_report
+
+    write_pr_report(args.base, args.output, args.note)
+
+
+def _gate(args):
+    import json
+
+    from .metrics import gate
+
+    params = config.load_params()
+    if not config.METRICS.exists():
+        raise ProjectError(f"{config.METRICS} not found", "run `dvc repro` first")
+    metrics = json.loads(config.METRICS.read_text(encoding="utf-8"))
+    metric, threshold = (config.setting(params, f"gate.{key}") for key in ("metric", "threshold"))
+    result = gate(metrics, metric, threshold)
+    print(f"quality gate: {result}")
+    if not result.passed:
+        raise GateFailed(
+            f"the model does not meet the quality gate ({result})",
+            "improve the model, or change gate.threshold in params.yaml with a reviewer's consent",
+        )
+
+
 def _demo_data(args):
     from .demo_data import write_csv
 
@@ -61,7 +86,9 @@ def build_parser():
     validate = commands.add_parser("validate", help="check raw data against schema.yaml")
     validate.add_argument("data", help="CSV file to check")
     validate.add_argument("--schema", default=config.SCHEMA)
-    validate.add_argument("--output", default=config.VALIDATED, help="typed Parquet written on success")
+    validate.add_argument(
+        "--output", default=config.VALIDATED, help="typed Parquet written on success"
+    )
     validate.add_argument("--report", default=config.VALIDATION_REPORT, help="JSON report")
     validate.set_defaults(handler=_validate)
 
@@ -82,6 +109,20 @@ def build_parser():
     infer.add_argument("--target", required=True, help="the column to predict")
     infer.add_argument("--output", default=config.SCHEMA)
     infer.set_defaults(handler=_schema_infer)
+
+    report = commands.add_parser("report", help="write review reports")
+    report_commands = report.add_subparsers(dest="report_command", required=True)
+    pr = report_commands.add_parser(
+        "pr", help="markdown report for a pull request: validation, params/metrics diff, gate"
+    )
+    pr.add_argument("--base", required=True, help="git revision to compare with, e.g. origin/main")
+    pr.add_argument("--output", default="reports/pr.md")
+    pr.add_argument("--note", action="append", default=[], help="a line shown on top (repeatable)")
+    pr.set_defaults(handler=_report_pr)
+
+    commands.add_parser(
+        "gate", help="exit 1 unless metrics.json meets the gate in params.yaml"
+    ).set_defaults(handler=_gate)
 
     demo = commands.add_parser("demo-data", help="write a demo dataset (optionally drifted)")
     demo.add_argument("output")

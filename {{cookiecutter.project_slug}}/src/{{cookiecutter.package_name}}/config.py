@@ -18,6 +18,9 @@ PROFILE = Path("models/profile.json")
 METRICS = Path("metrics.json")
 PLOTS = Path("plots")
 
+TASKS = ("binary_classification", "multiclass_classification", "regression")
+CLASSIFICATION_TASKS = ("binary_classification", "multiclass_classification")
+
 
 def load_params(path=PARAMS):
     try:
@@ -32,3 +35,25 @@ def load_params(path=PARAMS):
     if not isinstance(params, dict):
         raise ProjectError(f"{path} must hold a mapping of settings", f"correct {path}")
     return params
+
+
+def setting(params, dotted_key):
+    """`setting(params, "split.seed")` is params["split"]["seed"], or an error naming the key."""
+    value = params
+    for key in dotted_key.split("."):
+        if not isinstance(value, dict) or key not in value:
+            raise ProjectError(
+                f"{PARAMS} has no setting `{dotted_key}`",
+                f"add `{dotted_key}` to {PARAMS} (a freshly generated project shows every setting)",
+            )
+        value = value[key]
+    return value
+
+
+def task_of(params):
+    task = setting(params, "task")
+    if task not in TASKS:
+        raise ProjectError(
+            f"task {task!r} in {PARAMS} is unknown", f"use one of {', '.join(TASKS)}"
+        )
+    return task

@@ -16,3 +16,9 @@ class ContractViolation(ProjectError):
     """The data broke its contract (schema.yaml)."""
 
     exit_code = 1
+
+
+class GateFailed(ProjectError):
+    """The model misses its quality gate (params.yaml: gate)."""
+
+    exit_code = 1

@@ -1,0 +1,84 @@
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from conftest import PROJECT_ROOT, read_yaml
+
+import {{ cookiecutter.package_name }} as package
+from {{ cookiecutter.package_name }} import demo_data
+from {{ cookiecutter.package_name }}.cli import build_parser, main
+
+
+def stage_commands():
+    stages = read_yaml(PROJECT_ROOT / "dvc.yaml")["stages"]
+    return {name: stage["cmd"] for name, stage in stages.items()}
+
+
+@pytest.mark.parametrize("stage", sorted(stage_commands()))
+def test_every_dvc_stage_is_a_cli_command(stage):
+    command = stage_commands()[stage]
+    prefix = f"python -m {package.__name__} "
+    assert command.startswith(prefix)
+    args = build_parser().parse_args(command.removeprefix(prefix).split())
+    assert callable(args.handler)
+
+
+def test_python_dash_m_runs_the_cli():
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "src")}
+    result = subprocess.run(
+        [sys.executable, "-m", package.__name__, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0
+    for command in ("validate", "split", "train", "evaluate", "profile", "schema", "demo-data"):
+        assert re.search(rf"\b{command}\b", result.stdout), command
+
+
+def test_demo_data_command_writes_rows_for_the_projects_task(workspace, task, capsys):
+    assert main(["demo-data", "out/demo.csv", "--rows", "25", "--seed", "3"]) == 0
+    lines = (workspace / "out/demo.csv").read_text().splitlines()
+    assert len(lines) == 26
+    assert lines[0].endswith(demo_data.TARGET_BY_TASK[task])
+    assert "wrote 25 rows" in capsys.readouterr().out
+
+
+def test_validate_command_exits_1_on_a_contract_violation(workspace, raw_csv, capsys):
+    raw_csv.write_text(raw_csv.read_text().replace(",east,", ",central,"))
+    assert main(["validate", str(raw_csv)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: ")
+    assert "region: category" in error
+    assert "fix: correct the data" in error
+    assert (workspace / "reports/validation.json").exists()
+
+
+def test_validate_command_succeeds_on_good_data(workspace, raw_csv):
+    assert main(["validate", str(raw_csv)]) == 0
+    assert (workspace / "data/validated.parquet").exists()
+
+
+def test_a_stage_outside_the_project_exits_2_and_says_where_to_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["split"]) == 2
+    error = capsys.readouterr().err
+    assert "params.yaml not found" in error
+    assert "project's root folder" in error
+
+
+def test_schema_infer_command(workspace, raw_csv, task, capsys):
+    target = demo_data.TARGET_BY_TASK[task]
+    (workspace / "schema.yaml").unlink()
+    assert main(["schema", "infer", str(raw_csv.relative_to(workspace)), "--target", target]) == 0
+    assert read_yaml(workspace / "schema.yaml")["target"] == target
+    assert "next steps" in capsys.readouterr().out
+
+
+def test_a_wrong_target_exits_2_with_the_columns(workspace, raw_csv, capsys):
+    assert main(["schema", "infer", str(raw_csv.relative_to(workspace)), "--target", "nope"]) == 2
+    assert "customer_age" in capsys.readouterr().err

@@ -1,0 +1,133 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.schema import Column, parse_schema
+from {{ cookiecutter.package_name }}.validate import (
+    MAX_EXAMPLES,
+    UnreadableCsv,
+    column_violations,
+    find_violations,
+    read_csv_text,
+    typed_frame,
+    validate_file,
+)
+
+AGE = Column("age", "integer", nullable=False, min=0, max=120)
+
+
+def text(*values):
+    return pd.Series(values, dtype="str", name="age")
+
+
+def rules(violations):
+    return [(violation.column, violation.rule) for violation in violations]
+
+
+def test_the_demo_data_meets_the_projects_contract(raw_csv, schema):
+    before = raw_csv.read_bytes()
+    validate_file(raw_csv, "schema.yaml", "data/validated.parquet", "reports/validation.json")
+
+    assert raw_csv.read_bytes() == before
+    report = json.loads(Path("reports/validation.json").read_text())
+    assert report == {"valid": True, "rows": 400, "columns": 9, "violations": []}
+    typed = pd.read_parquet("data/validated.parquet")
+    assert list(typed.columns) == list(schema.columns)
+    assert str(typed["customer_age"].dtype) == "int64"
+    assert str(typed["monthly_charges"].dtype) == "float64"
+    assert typed["region"].map(type).eq(str).all()
+    assert typed["payment_method"].isna().any()
+
+
+def test_valid_values_break_no_rule():
+    assert column_violations(text("0", "3.0", "120"), AGE) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "rule", "examples"),
+    [
+        (["1", "x", "2.5", "inf"], "dtype", ["x", "2.5", "inf"]),
+        (["1", "-1", "121"], "out_of_range", ["-1", "121"]),
+        (["1", None], "null", []),
+        ([None, None], "all_null", []),
+    ],
+)
+def test_each_rule_reports_count_and_examples(values, rule, examples):
+    (violation,) = column_violations(text(*values), AGE)
+    assert violation.rule == rule
+    assert violation.examples == examples
+    assert violation.count == max(len(examples), values.count(None))
+
+
+def test_a_nullable_column_may_miss_values_but_not_all():
+    nullable = Column("age", "integer", nullable=True)
+    assert column_violations(text("1", None), nullable) == []
+    assert rules(column_violations(text(None, None), nullable)) == [("age", "all_null")]
+
+
+def test_categories_apply_to_text_and_to_numbers():
+    city = Column("city", "category", categories=("a", "b"))
+    (violation,) = column_violations(pd.Series(["a", "c", "A"], dtype="str"), city)
+    assert (violation.rule, violation.examples) == ("category", ["c", "A"])
+    flag = Column("flag", "integer", categories=(0, 1))
+    (violation,) = column_violations(pd.Series(["0", "1.0", "2"], dtype="str"), flag)
+    assert (violation.rule, violation.examples) == ("category", ["2"])
+
+
+def test_examples_are_distinct_and_capped_but_count_every_row():
+    values = text(*[str(200 + i % 7) for i in range(70)])
+    (violation,) = column_violations(values, AGE)
+    assert violation.count == 70
+    assert len(violation.examples) == MAX_EXAMPLES
+    assert len(set(violation.examples)) == MAX_EXAMPLES
+
+
+def test_find_violations_reports_missing_and_extra_columns():
+    schema = parse_schema(
+        {"target": "y", "columns": {"x": {"dtype": "float"}, "y": {"dtype": "float"}}}
+    )
+    frame = pd.DataFrame({"y": ["1"], "z": ["9"]}, dtype="str")
+    assert rules(find_violations(frame, schema)) == [("x", "missing_column"), ("z", "extra_column")]
+
+
+def test_typed_frame_uses_schema_dtypes_and_order():
+    schema = parse_schema(
+        {
+            "target": "y",
+            "columns": {
+                "n": {"dtype": "integer", "nullable": True},
+                "c": {"dtype": "category"},
+                "y": {"dtype": "float"},
+            },
+        }
+    )
+    frame = pd.DataFrame({"y": ["1.5", "2"], "c": ["a", "b"], "n": ["1", None]}, dtype="str")
+    typed = typed_frame(frame, schema)
+    assert list(typed.columns) == ["n", "c", "y"]
+    assert [str(dtype) for dtype in typed.dtypes] == ["Int64", "str", "float64"]
+    assert typed["n"].isna().tolist() == [False, True]
+
+
+def test_read_csv_text_keeps_text_as_written(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("\ufeffid,code\n1,007\n2,\n", encoding="utf-8")
+    frame = read_csv_text(path)
+    assert list(frame.columns) == ["id", "code"]
+    assert frame["code"].tolist()[0] == "007"
+    assert frame["code"].isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["a,b\n1,2\n3,4,5\n", "a,b\n1,2,9\n3,4,5\n", 'a,b\n1,"2\n'],
+    ids=["one long row", "every row one field longer", "unclosed quote"],
+)
+def test_rows_that_do_not_fit_the_header_are_refused_not_truncated(tmp_path, content):
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    with pytest.raises(UnreadableCsv) as raised:
+        read_csv_text(path)
+    assert raised.value.violation.rule == "csv_format"
+    assert "header" in raised.value.fix
