@@ -1,0 +1,127 @@
+"""Recording `cml` (CML 0.20 command line): keeps what would be posted, exits 0 like CML.
+
+Each call gets a folder $STANDIN_RECORDS/cml/NNNN/ holding call.json (argv, cwd, parsed
+command, options, files, a few GITHUB_* variables), report.md (the markdown file given, if any)
+and images/ (local images the report links, as CML would upload them). Standard library only.
+"""
+
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+# Options that take a value when written `--name value` (CML also accepts `--name=value`).
+VALUE_OPTIONS = {
+    "target",
+    "watermark-title",
+    "branch",
+    "title",
+    "body",
+    "message",
+    "remote",
+    "user-email",
+    "user-name",
+    "repo",
+    "token",
+    "driver",
+    "label",
+    "md",
+    "commit-sha",
+    "head-sha",
+    "conclusion",
+    "status",
+    "cloud",
+    "cloud-region",
+    "cloud-type",
+    "labels",
+    "idle-timeout",
+    "name",
+    "url",
+}
+IMAGE_RE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+CONTEXT = ("GITHUB_REPOSITORY", "GITHUB_SHA", "GITHUB_REF", "GITHUB_EVENT_NAME", "GITHUB_TOKEN")
+
+
+def parse(argv):
+    command, options, files = [], {}, []
+    tokens = iter(argv)
+    for token in tokens:
+        if token.startswith("--"):
+            name, equals, value = token[2:].partition("=")
+            if not equals:
+                value = next(tokens, "") if name in VALUE_OPTIONS else True
+            options.setdefault(name, []).append(value)
+        elif token.startswith("-") and len(token) > 1:
+            options.setdefault(token[1:], []).append(True)
+        elif len(command) < 2 and not files and not Path(token).exists():
+            command.append(token)
+        else:
+            files.append(token)
+    return command, options, files
+
+
+def new_record(root):
+    root.mkdir(parents=True, exist_ok=True)
+    number = len(list(root.iterdir())) + 1
+    while True:
+        folder = root / f"{number:04d}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            number += 1
+
+
+def keep_images(markdown, base, folder):
+    kept = []
+    for link in IMAGE_RE.findall(markdown):
+        if "://" in link or link.startswith("data:"):
+            continue
+        for candidate in (base / link, Path.cwd() / link):
+            if candidate.is_file():
+                (folder / "images").mkdir(exist_ok=True)
+                shutil.copy2(candidate, folder / "images" / candidate.name)
+                kept.append(link)
+                break
+        else:
+            print(f"cml (recording): image {link!r} in the report does not exist", file=sys.stderr)
+    return kept
+
+
+def main(argv):
+    records = os.environ.get("STANDIN_RECORDS")
+    if not records:
+        print("recording cml: STANDIN_RECORDS is not set", file=sys.stderr)
+        return 1
+    folder = new_record(Path(records) / "cml")
+    command, options, files = parse(argv)
+    call = {
+        "argv": argv,
+        "cwd": os.getcwd(),
+        "command": command,
+        "options": options,
+        "files": files,
+        "env": {name: os.environ.get(name, "") for name in CONTEXT},
+        "images": [],
+    }
+    markdown = [Path(f) for f in files if f.endswith(".md") and Path(f).is_file()]
+    if markdown:
+        report = markdown[0]
+        text = report.read_text(encoding="utf-8")
+        (folder / "report.md").write_text(text, encoding="utf-8")
+        call["report"] = str(report)
+        call["images"] = keep_images(text, report.resolve().parent, folder)
+    (folder / "call.json").write_text(json.dumps(call, indent=2), encoding="utf-8")
+    repository = os.environ.get("GITHUB_REPOSITORY", "owner/repo")
+    if command[:1] == ["pr"]:
+        print(f"https://github.com/{repository}/pull/{int(folder.name)}")
+    elif command[:1] in (["comment"], ["send-comment"], ["publish"]):
+        sha = os.environ.get("GITHUB_SHA", "0" * 40)
+        print(f"https://github.com/{repository}/commit/{sha}#commitcomment-{int(folder.name)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
