@@ -6,6 +6,7 @@ quotes, `$()`, backticks or newlines in them stay data and never become code.
 
 import json
 import keyword
+import math
 import re
 import sys
 
@@ -119,8 +120,11 @@ def check_metric(task, metric, threshold):
     except ValueError:
         return [f"gate_threshold {threshold!r} is not a number: give e.g. 0.75."]
     if metric in UNBOUNDED_ERROR_METRICS:
-        if not value > 0:
-            return [f"gate_threshold {threshold!r} for {metric} (a maximum error) must be > 0."]
+        if not 0 < value < math.inf:
+            return [
+                f"gate_threshold {threshold!r} for {metric} (a maximum error) must be > 0 "
+                "and finite."
+            ]
     elif not 0 <= value <= 1:
         return [f"gate_threshold {threshold!r} for {metric} must lie between 0 and 1."]
     return []

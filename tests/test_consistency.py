@@ -1,0 +1,149 @@
+"""Tables that live in two places (hooks, cookiecutter.json, the generated package) agree."""
+
+import ast
+import json
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+
+import pytest
+import yaml
+from combinations import COMBINATIONS
+from conftest import DEFAULTS, TEMPLATE, load_hook, project_env, resolved_answers, run
+
+TASKS = DEFAULTS["task"]
+GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}"
+PACKAGE_SOURCE = GENERATED / "src" / "{{cookiecutter.package_name}}"
+
+# Reads the generated package's tables; run inside a baked project.
+PROBE = """
+import json
+from {package} import config, demo_data, evaluate, features, metrics
+print(json.dumps({{
+    "METRICS": metrics.METRICS,
+    "TASKS": list(config.TASKS),
+    "TARGET_BY_TASK": demo_data.TARGET_BY_TASK,
+    "FEATURES": demo_data.FEATURES,
+    "PLOTS_BY_TASK": {{task: list(names) for task, names in evaluate.PLOTS_BY_TASK.items()}},
+    "FAMILIES_BY_TASK": {{task: sorted(f) for task, f in features.FAMILIES_BY_TASK.items()}},
+}}))
+"""
+
+
+@pytest.fixture(scope="module")
+def package_tables(baked):
+    project = baked()
+    package = resolved_answers({})["package_name"]
+    probe = [sys.executable, "-B", "-c", PROBE.format(package=package)]
+    result = run(probe, project, env=project_env(project))
+    return json.loads(result.stdout)
+
+
+def bake_for(baked, task):
+    """The first bake in COMBINATIONS with this task (shared with the other template tests)."""
+    return baked(**next(a for a in COMBINATIONS.values() if a.get("task", TASKS[0]) == task))
+
+
+def test_hook_metrics_match_the_package_metrics(pre_gen_hook, package_tables):
+    package = {task: set(names) for task, names in package_tables["METRICS"].items()}
+    assert package == pre_gen_hook.METRICS_BY_TASK
+
+
+def test_hook_error_metrics_are_the_lower_is_better_ones(pre_gen_hook, package_tables):
+    lower_is_better = {
+        name
+        for names in package_tables["METRICS"].values()
+        for name, higher in names.items()
+        if not higher
+    }
+    assert lower_is_better == pre_gen_hook.UNBOUNDED_ERROR_METRICS
+
+
+def test_every_table_knows_the_same_tasks(pre_gen_hook, package_tables):
+    tasks = set(TASKS)
+    assert set(pre_gen_hook.METRICS_BY_TASK) == tasks
+    assert set(package_tables["TASKS"]) == tasks
+    assert set(package_tables["TARGET_BY_TASK"]) == tasks
+    assert set(package_tables["PLOTS_BY_TASK"]) == tasks
+    assert set(package_tables["FAMILIES_BY_TASK"]) == tasks
+
+
+@pytest.mark.parametrize("remote", DEFAULTS["dvc_remote"])
+@pytest.mark.parametrize("task", TASKS)
+def test_default_answers_pass_the_hook(pre_gen_hook, task, remote):
+    answers = resolved_answers({"task": task, "dvc_remote": remote})
+    assert pre_gen_hook.problems_in(answers) == []
+
+
+def test_remote_kinds_agree(pre_gen_hook):
+    kinds = set(DEFAULTS["dvc_remote"])
+    assert {"local", *pre_gen_hook.REMOTE_SCHEMES} == kinds
+    tree = ast.parse((PACKAGE_SOURCE / "bootstrap.py").read_text())
+    assert set(_remote_kind_choices(tree)) == kinds
+
+
+def _remote_kind_choices(tree):
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == "--remote-kind"
+        ):
+            return next(ast.literal_eval(k.value) for k in node.keywords if k.arg == "choices")
+    raise AssertionError("bootstrap.py has no --remote-kind option")
+
+
+def test_license_files_match_the_license_choices():
+    post_gen = load_hook("post_gen_project", {"license": "MIT"})
+    offered = {name for name in DEFAULTS["license"] if name != "Proprietary"}
+    assert {path.removeprefix("licenses/") for path in post_gen.KEEP_ONLY_WHEN} == offered
+    assert set(post_gen.KEEP_ONLY_WHEN.values()) == {("license", name) for name in offered}
+    shipped = GENERATED / "licenses"
+    assert {path.name for path in shipped.iterdir()} == offered
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_dvc_yaml_plots_are_the_ones_evaluate_writes(baked, package_tables, task):
+    pipeline = yaml.safe_load((bake_for(baked, task) / "dvc.yaml").read_text())
+    declared = [next(iter(plot)) for plot in pipeline["plots"]]
+    assert declared == [f"plots/{name}" for name in package_tables["PLOTS_BY_TASK"][task]]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_schema_describes_the_demo_data(baked, package_tables, task):
+    schema = yaml.safe_load((bake_for(baked, task) / "schema.yaml").read_text())
+    target = package_tables["TARGET_BY_TASK"][task]
+    assert schema["target"] == target
+    assert list(schema["columns"]) == [*package_tables["FEATURES"], target]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_params_offer_exactly_the_task_model_families(baked, package_tables, task):
+    params = yaml.safe_load((bake_for(baked, task) / "params.yaml").read_text())
+    families = package_tables["FAMILIES_BY_TASK"][task]
+    assert sorted(params["model"]["hyperparameters"]) == families
+    assert params["model"]["family"] in families
+    # The comment above `family:` lists the choices for users.
+    lines = (bake_for(baked, task) / "params.yaml").read_text().splitlines()
+    above = lines[next(i for i, line in enumerate(lines) if line.strip().startswith("family:")) - 1]
+    assert above.strip().startswith("#"), above
+    assert sorted(part.strip() for part in above.strip(" #").split("|")) == families
+
+
+def test_package_names_the_hook_refuses_include_every_runtime_dependency(pre_gen_hook, baked):
+    pyproject = tomllib.loads((baked() / "pyproject.toml").read_text())
+    distributions = {
+        re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower()
+        for spec in pyproject["project"]["dependencies"]
+    }
+    imports = {
+        module
+        for module, owners in packages_distributions().items()
+        if {owner.lower() for owner in owners} & distributions
+        and pre_gen_hook.PACKAGE_RE.match(module)
+    }
+    assert imports, distributions
+    refused = pre_gen_hook.SHADOWED_PACKAGES | set(sys.stdlib_module_names)
+    assert imports - refused == set()
