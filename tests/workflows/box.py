@@ -26,6 +26,7 @@ class GitHubBox:
         self.records.root.mkdir(parents=True, exist_ok=True)
         self._runs = itertools.count(1)
         self._numbers = itertools.count(1)
+        self._merges = itertools.count(1)
 
     # --- git side -------------------------------------------------------------------------
     def publish(self, clone, *refspecs, force=False):
@@ -54,7 +55,8 @@ class GitHubBox:
     def pull_request_event(self, head, base="main", action="opened", number=None, **details):
         """Open (or update) a pull request of `head` into `base`; refs/pull/N/* are stored."""
         number = number or next(self._numbers)
-        merge_sha = self.origin.merge_commit(number, base, head, self.root / "scratch")
+        scratch = self.root / "scratch" / f"{next(self._merges):03d}"
+        merge_sha = self.origin.merge_commit(number, base, head, scratch)
         return events.pull_request(
             self.slug,
             number,

@@ -125,5 +125,6 @@ class Origin:
             cwd=clone,
         )
         merge_sha = git("rev-parse", "HEAD", cwd=clone).stdout.strip()
-        git("push", "--quiet", "origin", f"HEAD:refs/pull/{number}/merge", cwd=clone)
+        # Forced: a new push to the pull request replaces its merge commit, as on GitHub.
+        git("push", "--quiet", "--force", "origin", f"HEAD:refs/pull/{number}/merge", cwd=clone)
         return merge_sha

@@ -57,6 +57,8 @@ class StepResult:
     result: str = "skipped"
     stages: dict = field(default_factory=dict)
     output: list = field(default_factory=list)
+    # What the step appended to $GITHUB_STEP_SUMMARY (act reports it as a `summary` command).
+    summary: str = ""
 
     @property
     def text(self):
@@ -71,6 +73,11 @@ class JobResult:
     result: str = "skipped"
     steps: list = field(default_factory=list)
     phases: dict = field(default_factory=dict)
+
+    @property
+    def summary(self):
+        """The job's summary page: every step's $GITHUB_STEP_SUMMARY content, in order."""
+        return "".join(step.summary for step in self.steps)
 
     def step(self, name):
         for step in self.steps:
@@ -188,7 +195,9 @@ def parse_log(lines, workflow):
         if step is None:
             step = StepResult(path[0], record.get("step", path[0]))
             job.steps.append(step)
-        if record.get("raw_output") or record.get("level") == "error":
+        if record.get("command") == "summary":
+            step.summary += str(record.get("content", ""))
+        elif record.get("raw_output") or record.get("level") == "error":
             step.output.append(message if message.endswith("\n") else message + "\n")
         if "stepResult" in record and len(path) == 1:
             stage = record.get("stage", "Main")

@@ -136,6 +136,13 @@ class Records:
             calls.append(call)
         return calls
 
+    def cml_comments(self, target=None):
+        """{"pr/N": [{"id", "body", "updates"}]} that `cml comment create|update` left; with
+        `target`, that target's list."""
+        path = self.root / "cml-comments.json"
+        state = json.loads(path.read_text()) if path.exists() else {}
+        return state if target is None else state.get(target, [])
+
     def gh_calls(self):
         path = self.root / "gh" / "calls.jsonl"
         if not path.exists():

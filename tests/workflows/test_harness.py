@@ -414,3 +414,32 @@ def test_tools_helper_fails_in_ci_and_skips_outside(monkeypatch):
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="not installed"):
         require_tool("no-such-tool-anywhere")
+
+
+SUMMARY = """\
+name: summary
+on: push
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - name: First
+        run: echo "first part" >> "$GITHUB_STEP_SUMMARY"
+      - name: Quiet
+        run: echo "not in the summary"
+      - name: Second
+        run: printf '| a |\\n|---|\\n' >> "$GITHUB_STEP_SUMMARY"
+"""
+
+
+def test_step_summaries_are_read_back(github_box, tmp_path):
+    repo = make_repo(tmp_path / "repo", workflow(SUMMARY))
+    github_box.publish(repo)
+
+    result = github_box.run(github_box.push_event(), "check.yml")
+
+    assert result.ok, result.report()
+    job = result.job("check")
+    assert job.step("First").summary == "first part\n"
+    assert job.step("Quiet").summary == ""
+    assert job.summary == "first part\n| a |\n|---|\n"

@@ -175,3 +175,22 @@ def test_cml_pr_create_records_paths(records, tmp_path):
     assert recorded["options"] == {"squash": [True], "branch": ["retrain"]}
     assert recorded["files"] == ["params.yaml"]
     assert done.stdout.startswith("https://github.com/acme/churn/pull/")
+
+
+def test_cml_comment_update_rewrites_the_one_comment_per_pull_request(records, tmp_path):
+    report = tmp_path / "report.md"
+    for target, text in [("pr/3", "first"), ("pr/3", "second"), ("pr/4", "other")]:
+        report.write_text(text)
+        done = call(
+            CML_SCRIPT, ["comment", "update", f"--target={target}", "report.md"], records, tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+    report.write_text("extra")
+    call(CML_SCRIPT, ["comment", "create", "--target=pr/4", "report.md"], records, tmp_path)
+
+    assert [(c["id"], c["body"], c["updates"]) for c in records.cml_comments("pr/3")] == [
+        (1, "second", 1)
+    ]
+    assert [c["body"] for c in records.cml_comments("pr/4")] == ["other", "extra"]
+    actions = [call["comment_action"] for call in records.cml_calls()]
+    assert actions == ["created", "updated", "created", "created"]

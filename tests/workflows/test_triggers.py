@@ -10,6 +10,9 @@ from . import workflow_files
 # workflow fails test_every_generated_workflow_has_pinned_triggers until it is listed here.
 GENERATED_TRIGGERS = {
     "ci.yml": lambda answers: {"push": {"branches": ["main"]}, "workflow_dispatch": {}},
+    "pr.yml": lambda answers: {
+        "pull_request": {"types": ["opened", "synchronize", "reopened"], "branches": ["main"]}
+    },
 }
 
 TEMPLATE_TRIGGERS = {

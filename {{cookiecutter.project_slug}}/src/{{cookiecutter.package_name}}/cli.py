@@ -9,6 +9,8 @@ import sys
 from . import config
 from .errors import GateFailed, ProjectError
 
+NOTES = "reports/notes.md"
+
 
 def _validate(args):
     from .validate import validate_file
@@ -47,9 +49,28 @@ def _schema_infer(args):
 
 
 def _report_pr(args):
+    from .remote import read_notes
     from .report import write_pr_report
 
-    write_pr_report(args.base, args.output, args.note)
+    write_pr_report(args.base, args.output, [*read_notes(args.notes_file), *args.note])
+
+
+def _pull(args):
+    from .remote import pull
+
+    pull(args.notes_file)
+
+
+def _repro(args):
+    from .remote import repro
+
+    repro(args.notes_file)
+
+
+def _push(args):
+    from .remote import push_outputs
+
+    push_outputs()
 
 
 def _gate(args):
@@ -118,11 +139,25 @@ def build_parser():
     pr.add_argument("--base", required=True, help="git revision to compare with, e.g. origin/main")
     pr.add_argument("--output", default="reports/pr.md")
     pr.add_argument("--note", action="append", default=[], help="a line shown on top (repeatable)")
+    pr.add_argument(
+        "--notes-file", default=NOTES, help="more notes, one a line (written by pull and repro)"
+    )
     pr.set_defaults(handler=_report_pr)
 
     commands.add_parser(
         "gate", help="exit 1 unless metrics.json meets the gate in params.yaml"
     ).set_defaults(handler=_gate)
+
+    for name, handler, text in [
+        ("pull", _pull, "dvc pull with the run cache; rebuild from source without a remote"),
+        ("repro", _repro, "dvc repro; a failure leaves a note for the pull-request report"),
+    ]:
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--notes-file", default=NOTES, help="notes for the report")
+        command.set_defaults(handler=handler)
+    commands.add_parser(
+        "push", help="dvc push outputs and run cache when params.yaml sets ci.push_outputs"
+    ).set_defaults(handler=_push)
 
     demo = commands.add_parser("demo-data", help="write a demo dataset (optionally drifted)")
     demo.add_argument("output")

@@ -3,6 +3,10 @@
 Each call gets a folder $STANDIN_RECORDS/cml/NNNN/ holding call.json (argv, cwd, parsed
 command, options, files, a few GITHUB_* variables), report.md (the markdown file given, if any)
 and images/ (local images the report links, as CML would upload them). Standard library only.
+
+`comment create|update` also keeps the comments per target in $STANDIN_RECORDS/cml-comments.json
+({"pr/N" or "commit/SHA": [{"id", "body", "updates"}]}): `update` rewrites the target's last
+comment in place and creates one only when there is none, as CML does with its watermark.
 """
 
 import json
@@ -90,6 +94,43 @@ def keep_images(markdown, base, folder):
     return kept
 
 
+def event_number():
+    path = os.environ.get("GITHUB_EVENT_PATH")
+    if path and Path(path).is_file():
+        number = json.loads(Path(path).read_text(encoding="utf-8")).get("number")
+        if number:
+            return int(number)
+    match = re.fullmatch(r"refs/pull/(\d+)/(?:merge|head)", os.environ.get("GITHUB_REF", ""))
+    return int(match.group(1)) if match else None
+
+
+def comment_target(options):
+    """ "pr/N" or "commit/SHA" for a comment command, as CML resolves --target."""
+    target = str((options.get("target") or ["pr" if event_number() else "commit"])[-1])
+    if target == "pr":
+        number = event_number()
+        return f"pr/{number}" if number else "pr/unknown"
+    if target == "commit":
+        return f"commit/{os.environ.get('GITHUB_SHA', '0' * 40)}"
+    return target
+
+
+def keep_comment(root, action, target, body):
+    """Apply `comment create|update` to the per-target state; return (comment id, what)."""
+    path = root / "cml-comments.json"
+    state = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    comments = state.setdefault(target, [])
+    next_id = 1 + sum(len(items) for items in state.values())
+    if action == "update" and comments:
+        comment, what = comments[-1], "updated"
+        comment["body"], comment["updates"] = body, comment["updates"] + 1
+    else:
+        comment, what = {"id": next_id, "body": body, "updates": 0}, "created"
+        comments.append(comment)
+    path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    return comment["id"], what
+
+
 def main(argv):
     records = os.environ.get("STANDIN_RECORDS")
     if not records:
@@ -113,6 +154,13 @@ def main(argv):
         (folder / "report.md").write_text(text, encoding="utf-8")
         call["report"] = str(report)
         call["images"] = keep_images(text, report.resolve().parent, folder)
+    if command[:1] == ["comment"] and command[1:2] in (["create"], ["update"]):
+        target = comment_target(options)
+        body = call.get("report") and (folder / "report.md").read_text(encoding="utf-8")
+        call["comment_target"] = target
+        call["comment_id"], call["comment_action"] = keep_comment(
+            Path(records), command[1], target, body or ""
+        )
     (folder / "call.json").write_text(json.dumps(call, indent=2), encoding="utf-8")
     repository = os.environ.get("GITHUB_REPOSITORY", "owner/repo")
     if command[:1] == ["pr"]:

@@ -1,0 +1,297 @@
+"""Bake every combination in tests/combinations.py and check what comes out."""
+
+import hashlib
+import os
+import re
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from combinations import COMBINATIONS
+from configobj import ConfigObj
+from conftest import DEFAULTS, VENV_BIN, bake, dvc, resolved_answers, run
+from packaging.requirements import Requirement
+
+# Every file `git ls-files` lists in a baked project, whatever the answers ({package} is the
+# package name). Keep this a literal: a new template file must be added here on purpose.
+BASE_FILES = """
+.dvc/.gitignore
+.dvc/config
+.dvcignore
+.github/workflows/ci.yml
+.github/workflows/pr.yml
+.gitignore
+.python-version
+Makefile
+README.md
+constraints.txt
+data/raw/.gitignore
+data/raw/demo.csv.dvc
+dvc.yaml
+notebooks/explore.ipynb
+params.yaml
+pyproject.toml
+schema.yaml
+src/{package}/__init__.py
+src/{package}/__main__.py
+src/{package}/bootstrap.py
+src/{package}/cli.py
+src/{package}/config.py
+src/{package}/demo_data.py
+src/{package}/errors.py
+src/{package}/evaluate.py
+src/{package}/features.py
+src/{package}/metrics.py
+src/{package}/profile.py
+src/{package}/remote.py
+src/{package}/report.py
+src/{package}/schema.py
+src/{package}/split.py
+src/{package}/train.py
+src/{package}/validate.py
+tests/conftest.py
+tests/test_bootstrap.py
+tests/test_cli.py
+tests/test_contract.py
+tests/test_demo_data.py
+tests/test_evaluate.py
+tests/test_features.py
+tests/test_metrics.py
+tests/test_model_quality.py
+tests/test_notebook.py
+tests/test_profile.py
+tests/test_remote.py
+tests/test_report.py
+tests/test_schema.py
+tests/test_split.py
+tests/test_train.py
+tests/test_validate.py
+"""
+
+TASKS = DEFAULTS["task"]
+LICENSE_MARKERS = {
+    "MIT": ["MIT License", "Permission is hereby granted, free of charge"],
+    "Apache-2.0": ["Apache License", "Version 2.0, January 2004"],
+    "BSD-3-Clause": [
+        "BSD 3-Clause License",
+        "Redistribution and use in source and binary forms",
+        "Neither the name of the copyright holder",
+    ],
+}
+# Licenses whose text carries a copyright line with the year and the author.
+COPYRIGHT_LINE = {"MIT", "BSD-3-Clause"}
+
+
+def expected_files(answers):
+    files = {line.format(package=answers["package_name"]) for line in BASE_FILES.split() if line}
+    if answers["license"] != "Proprietary":
+        files.add("LICENSE")
+    return files
+
+
+@pytest.fixture
+def combination(request, baked):
+    """(all answers, baked project) for one entry of COMBINATIONS (parametrized by its id)."""
+    answers = COMBINATIONS[request.param]
+    project = baked(**answers)
+    full = resolved_answers(answers)
+    if full["dvc_remote"] == "local" and "dvc_remote_url" not in answers:
+        full["dvc_remote_url"] = str(project.parent / "remote")  # what `baked` passes
+    return full, project
+
+
+each_combination = pytest.mark.parametrize("combination", list(COMBINATIONS), indirect=True)
+with_local_remote = pytest.mark.parametrize(
+    "combination",
+    [name for name, chosen in COMBINATIONS.items() if chosen.get("dvc_remote", "local") == "local"],
+    indirect=True,
+)
+
+# The generated suite reads the task from the project's files; other answers do not reach it.
+# Running it once per task (the first combination with that task) keeps the suite's time down.
+FIRST_WITH_TASK = {}
+for name, chosen in COMBINATIONS.items():
+    FIRST_WITH_TASK.setdefault(chosen.get("task", TASKS[0]), name)
+once_per_task = pytest.mark.parametrize(
+    "combination", list(FIRST_WITH_TASK.values()), indirect=True
+)
+
+
+def tracked(project):
+    listing = run(["git", "ls-files", "-z"], project).stdout
+    return [name for name in listing.split("\0") if name]
+
+
+def md5(path):
+    return hashlib.md5(Path(path).read_bytes()).hexdigest()
+
+
+@each_combination
+def test_generated_files_are_exactly_the_expected_set(combination):
+    answers, project = combination
+    assert set(tracked(project)) == expected_files(answers)
+
+
+JINJA = re.compile(r"\{\{|\{%|\{#")
+
+
+@each_combination
+def test_no_template_syntax_left(combination):
+    _, project = combination
+    leftovers = []
+    for name in tracked(project):
+        if JINJA.search(name):
+            leftovers.append(f"{name}: in the path")
+        data = (project / name).read_bytes()
+        if b"\0" in data:
+            continue
+        text = data.decode("utf-8")
+        if re.fullmatch(r"\.github/workflows/[^/]+\.ya?ml", name):
+            text = text.replace("${{", "")  # GitHub expressions are meant to stay
+        leftovers += [
+            f"{name}:{number}: {line.strip()}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if JINJA.search(line)
+        ]
+    assert leftovers == []
+
+
+@each_combination
+def test_ruff_passes(combination):
+    _, project = combination
+    ruff = VENV_BIN / "ruff"
+    run([ruff, "check", "--no-cache", "."], project)
+    run([ruff, "format", "--check", "--no-cache", "."], project)
+
+
+@once_per_task
+def test_generated_test_suite_passes(combination, project_copy):
+    _, project = combination
+    copy = project_copy(project)
+    env = dict(os.environ, PYTHONPATH=str(copy / "src"))
+    result = run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        copy,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"\d+ passed", result.stdout), result.stdout
+
+
+@each_combination
+def test_git_has_one_clean_commit_on_main(combination):
+    _, project = combination
+    assert run(["git", "branch", "--show-current"], project).stdout.strip() == "main"
+    assert run(["git", "rev-list", "--count", "--all"], project).stdout.strip() == "1"
+    status = run(["git", "status", "--porcelain", "--untracked-files=all"], project).stdout
+    assert status == ""
+
+
+@each_combination
+def test_git_author_is_the_answered_author(combination):
+    answers, project = combination
+    author = run(["git", "log", "-1", "--format=%an <%ae>"], project).stdout.strip()
+    assert author == f"{answers['author_name']} <{answers['author_email']}>"
+
+
+@each_combination
+def test_dvc_remote_is_the_answered_url(combination):
+    answers, project = combination
+    config = ConfigObj(str(project / ".dvc/config"))  # the format DVC reads and writes
+    assert config["core"]["remote"] == "storage"
+    assert [name for name in config if name.startswith("remote ")] == ['remote "storage"']
+    url = config['remote "storage"']["url"]
+    assert url == answers["dvc_remote_url"]
+    if answers["dvc_remote"] == "local":
+        assert Path(url).is_absolute()
+
+
+@each_combination
+def test_demo_data_is_tracked_by_dvc(combination):
+    _, project = combination
+    pointer = yaml.safe_load((project / "data/raw/demo.csv.dvc").read_text())
+    [out] = pointer["outs"]
+    assert out["path"] == "demo.csv"
+    assert out["md5"] == md5(project / "data/raw/demo.csv")
+    assert "/demo.csv" in (project / "data/raw/.gitignore").read_text().splitlines()
+    cached = project / ".dvc/cache/files/md5" / out["md5"][:2] / out["md5"][2:]
+    assert cached.is_file()
+
+
+@with_local_remote
+def test_local_remote_holds_the_demo_data(combination, project_copy):
+    answers, project = combination
+    out = yaml.safe_load((project / "data/raw/demo.csv.dvc").read_text())["outs"][0]
+    stored = Path(answers["dvc_remote_url"]) / "files/md5" / out["md5"][:2] / out["md5"][2:]
+    assert stored.is_file()
+    copy = project_copy(project)
+    assert dvc("status", "--cloud", "--json", cwd=copy).stdout.strip() == "{}"
+
+
+@each_combination
+def test_pyproject_follows_the_answers(combination):
+    answers, project = combination
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    version = answers["python_version"]
+    assert pyproject["project"]["requires-python"] == f">={version}"
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{version.replace('.', '')}"
+    assert (project / ".python-version").read_text().strip() == version
+    assert pyproject["project"]["name"] == answers["project_slug"]
+    [dvc_requirement] = [
+        Requirement(spec)
+        for spec in pyproject["project"]["dependencies"]
+        if Requirement(spec).name == "dvc"
+    ]
+    extras = set() if answers["dvc_remote"] == "local" else {answers["dvc_remote"]}
+    assert dvc_requirement.extras == extras
+    if answers["license"] == "Proprietary":
+        assert "license" not in pyproject["project"]
+    else:
+        assert pyproject["project"]["license"] == answers["license"]
+
+
+@each_combination
+def test_license_matches_the_choice(combination):
+    answers, project = combination
+    license_file = project / "LICENSE"
+    if answers["license"] == "Proprietary":
+        assert not license_file.exists()
+        assert not (project / "licenses").exists()
+        return
+    text = license_file.read_text()
+    for marker in LICENSE_MARKERS[answers["license"]]:
+        assert marker in text
+    for other, markers in LICENSE_MARKERS.items():
+        if other != answers["license"]:
+            assert markers[1] not in text
+    if answers["license"] in COPYRIGHT_LINE:
+        year = datetime.now(UTC).year
+        author = re.escape(answers["author_name"])
+        assert re.search(rf"^Copyright \(c\) {year},? {author}$", text, re.MULTILINE), text[:200]
+    assert not (project / "licenses").exists()
+
+
+@each_combination
+def test_params_follow_the_answers(combination):
+    answers, project = combination
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    assert params["task"] == answers["task"]
+    assert params["gate"]["metric"] == answers["primary_metric"]
+    assert params["gate"]["threshold"] == float(answers["gate_threshold"])
+
+
+def test_default_local_remote_lands_in_home_as_an_absolute_folder(tmp_path, monkeypatch):
+    """The untouched default `~/.dvc-remotes/<slug>` is expanded, created and pushed to."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    project = bake(tmp_path / "out")
+    remote = home / ".dvc-remotes" / "customer-churn"
+    config = ConfigObj(str(project / ".dvc/config"))
+    assert config['remote "storage"']["url"] == str(remote)
+    out = yaml.safe_load((project / "data/raw/demo.csv.dvc").read_text())["outs"][0]
+    assert (remote / "files/md5" / out["md5"][:2] / out["md5"][2:]).is_file()
