@@ -17,13 +17,12 @@ from pathlib import Path
 import yaml
 
 from . import config
+from .bootstrap import DEMO_DATA, REMOTE_NAME
 from .demo_data import write_csv
 from .errors import ProjectError
 
 NOTES = Path("reports/notes.md")
-RAW_DATA = Path("data/raw")
-DEMO_DATA = RAW_DATA / "demo.csv"
-REMOTE_NAME = "storage"
+RAW_DATA = DEMO_DATA.parent
 
 
 @dataclass(frozen=True)
