@@ -45,6 +45,7 @@ src/{package}/errors.py
 src/{package}/evaluate.py
 src/{package}/features.py
 src/{package}/metrics.py
+src/{package}/oidc.py
 src/{package}/profile.py
 src/{package}/remote.py
 src/{package}/report.py
@@ -62,6 +63,7 @@ tests/test_features.py
 tests/test_metrics.py
 tests/test_model_quality.py
 tests/test_notebook.py
+tests/test_oidc.py
 tests/test_profile.py
 tests/test_remote.py
 tests/test_report.py

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config
+from . import config, oidc
 from .bootstrap import DEMO_DATA, REMOTE_NAME
 from .demo_data import write_csv
 from .errors import ProjectError
@@ -68,10 +68,11 @@ def run_dvc(*args, env=None):
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
-def credentials_env(environ=None, folder=None):
+def credentials_env(environ=None, folder=None, urlopen=None):
     """The environment for DVC, with secrets that arrive as text turned into the files DVC
     wants: GOOGLE_APPLICATION_CREDENTIALS_JSON (a gs service-account key) and
-    DVC_SSH_PRIVATE_KEY (an ssh key, used as the remote's keyfile)."""
+    DVC_SSH_PRIVATE_KEY (an ssh key, used as the remote's keyfile); then OIDC federation
+    where the repository names an identity to assume (see oidc.py)."""
     env = dict(os.environ if environ is None else environ)
     folder = Path(folder or env.get("RUNNER_TEMP") or tempfile.mkdtemp())
     for variable, target, filename in [
@@ -83,6 +84,9 @@ def credentials_env(environ=None, folder=None):
             path.write_text(env[variable].strip() + "\n", encoding="utf-8")
             path.chmod(0o600)
             env[target] = str(path)
+    federated = oidc.federate(env, folder, urlopen)
+    if federated:
+        print(f"DVC remote credentials: GitHub OIDC federation ({', '.join(federated)})")
     return env
 
 
