@@ -45,6 +45,13 @@ SCRUBBED = {
     "GITHUB_TOKEN",
     "PAGER",
     "GIT_PAGER",
+    # Cloud credentials reach a job only as secrets, as on GitHub.
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    # Runners leave it unset, so Python caches bytecode as modules are first imported; kept,
+    # every step would re-parse pandas, scikit-learn and DVC.
+    "PYTHONDONTWRITEBYTECODE",
 }
 # The job's global git config: no identity (git commit fails without one, as on a runner).
 JOB_GITCONFIG = "[user]\n\tuseConfigOnly = true\n[init]\n\tdefaultBranch = main\n"
@@ -59,6 +66,8 @@ class StepResult:
     output: list = field(default_factory=list)
     # What the step appended to $GITHUB_STEP_SUMMARY (act reports it as a `summary` command).
     summary: str = ""
+    # Wall time of the step's main stage, as act reports it.
+    seconds: float = 0.0
 
     @property
     def text(self):
@@ -144,6 +153,19 @@ class ActResult:
         return "\n".join(lines)
 
 
+GO_DURATION_RE = re.compile(r"\[((?:[\d.]+(?:h|m|s|ms|µs|us|ns))+)\]\s*$")
+GO_UNITS = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "µs": 1e-6, "us": 1e-6, "ns": 1e-9}
+
+
+def go_duration(message):
+    """Seconds in act's `... [1m2.5s]` step result suffix (Go's duration format); 0 if none."""
+    match = GO_DURATION_RE.search(message.strip())
+    if not match:
+        return 0.0
+    parts = re.findall(r"([\d.]+)(h|ms|m|s|µs|us|ns)", match.group(1))
+    return sum(float(value) * GO_UNITS[unit] for value, unit in parts)
+
+
 def parse_log(lines, workflow):
     """Jobs and steps from act's --json log lines, with declared steps that never ran as skipped."""
     jobs, text = {}, []
@@ -204,6 +226,7 @@ def parse_log(lines, workflow):
             step.stages[stage] = record["stepResult"]
             if stage == "Main":
                 step.name = record.get("step", step.name)
+                step.seconds = go_duration(message)
     for job in jobs.values():
         for step in job.steps:
             if "failure" in step.stages.values():

@@ -47,6 +47,7 @@ jobs:
       - name: Fail on purpose
         run: |
           echo "about to fail"
+          sleep 1.2
           exit 3
       - name: Never reached
         run: echo unreachable
@@ -72,6 +73,23 @@ def test_step_outcomes_output_and_the_failed_step_are_reported(github_box, tmp_p
     assert "about to fail" in job.step("Fail on purpose").text
     assert "hostexecutor" in job.step("Say hello").text
     assert "Fail on purpose" in result.report()
+    assert 1.2 <= job.step("Fail on purpose").seconds < 30
+    assert job.step("Never reached").seconds == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "seconds"),
+    [
+        ("  ✅  Success - Main Install the project [41.5s]", 41.5),
+        ("  ❌  Failure - Main Train [1m2.5s]", 62.5),
+        ("  ✅  Success - Pre Set up CML [831.633µs]", 0.000831633),
+        ("  ✅  Success - Set up job", 0.0),
+    ],
+)
+def test_step_durations_are_read_from_act_results(message, seconds):
+    from .runner import go_duration
+
+    assert go_duration(message) == pytest.approx(seconds)
 
 
 COPY = """\

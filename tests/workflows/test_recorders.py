@@ -161,20 +161,37 @@ def test_cml_keeps_argv_report_and_images(records, tmp_path):
     assert [p.read_bytes() for p in recorded["image_files"]] == [b"\x89PNG"]
 
 
-def test_cml_pr_create_records_paths(records, tmp_path):
-    (tmp_path / "params.yaml").write_text("x: 1\n")
+def test_cml_pr_create_pushes_a_branch_with_the_paths(records, tmp_path):
+    origin = Origin.create(tmp_path / "origin.git")
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    git("init", "--quiet", "--initial-branch=main", cwd=clone)
+    (clone / "params.yaml").write_text("x: 1\n")
+    git("add", "params.yaml", cwd=clone)
+    git("commit", "--quiet", "-m", "x", cwd=clone)
+    origin.connect(clone)
+    origin.push(clone, "main")
+    (clone / "params.yaml").write_text("x: 2\n")
+    (clone / "untouched.txt").write_text("not given to cml\n")
+
     done = call(
         CML_SCRIPT,
-        ["pr", "create", "--squash", "--branch", "retrain", "params.yaml"],
+        ["pr", "create", "--squash", "--branch", "retrain", "--title", "Retrain", "params.yaml"],
         records,
-        tmp_path,
+        clone,
     )
-    assert done.returncode == 0
+
+    assert done.returncode == 0, done.stderr
     (recorded,) = records.cml_calls()
     assert recorded["command"] == ["pr", "create"]
-    assert recorded["options"] == {"squash": [True], "branch": ["retrain"]}
+    assert recorded["options"] == {"squash": [True], "branch": ["retrain"], "title": ["Retrain"]}
     assert recorded["files"] == ["params.yaml"]
     assert done.stdout.startswith("https://github.com/acme/churn/pull/")
+    assert recorded["branch"] == "retrain"
+    assert origin.rev("retrain") == recorded["head_sha"]
+    assert origin.log("retrain", "--format=%s", "-1").strip() == "Retrain"
+    shown = git("show", "--name-only", "--format=", recorded["head_sha"], cwd=clone).stdout.split()
+    assert shown == ["params.yaml"]
 
 
 def test_cml_comment_update_rewrites_the_one_comment_per_pull_request(records, tmp_path):

@@ -10,8 +10,33 @@ from . import workflow_files
 # workflow fails test_every_generated_workflow_has_pinned_triggers until it is listed here.
 GENERATED_TRIGGERS = {
     "ci.yml": lambda answers: {"push": {"branches": ["main"]}, "workflow_dispatch": {}},
+    "drift.yml": lambda answers: {
+        "schedule": [{"cron": answers["drift_schedule"]}],
+        "workflow_dispatch": {},
+    },
     "pr.yml": lambda answers: {
         "pull_request": {"types": ["opened", "synchronize", "reopened"], "branches": ["main"]}
+    },
+    # Every combination keeps the default project name, so the model is `customer-churn`.
+    "release.yml": lambda answers: {"push": {"tags": ["customer-churn@v*"]}},
+    "version.yml": lambda answers: {"push": {"branches": ["main"]}},
+    "promote.yml": lambda answers: {
+        "workflow_dispatch": {
+            "inputs": {
+                "version": {
+                    "description": "Released version to assign, e.g. v1.2.0",
+                    "required": True,
+                    "type": "string",
+                },
+                "stage": {
+                    "description": "Stage to assign it to (the stages in .gto)",
+                    "required": True,
+                    "type": "choice",
+                    "options": ["production", "staging"],
+                    "default": "production",
+                },
+            }
+        }
     },
 }
 

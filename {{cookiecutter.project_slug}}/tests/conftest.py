@@ -4,6 +4,7 @@ Tests never depend on the folder pytest starts in: files are found relative to t
 anything a stage writes goes to a tmp folder the test changes into.
 """
 
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from {{ cookiecutter.package_name }}.features import limited_threads
 from {{ cookiecutter.package_name }}.schema import load_schema, parse_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Set in workflow jobs; the tests must not see them.
+WORKFLOW_VARIABLES = ("CI", "GH_TOKEN", "REPO_TOKEN", "REPO_TOKEN_SET")
 TASKS = ("binary_classification", "multiclass_classification", "regression")
 # The demo target's contract per task; the features' contract comes from schema.yaml, which
 # describes the same customer columns for every task.
@@ -63,6 +66,17 @@ def demo_frame(task, n_rows=400, seed=0):
 
 def model_params(family, seed=0):
     return {"family": family, "seed": seed, "hyperparameters": FAST_HYPERPARAMETERS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def not_in_a_workflow():
+    """The same results inside a GitHub Actions job as on a laptop: no run URLs, step summaries,
+    outputs or tokens leak into what the tests check."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(("GITHUB_", "RUNNER_", "ACTIONS_")) or name in WORKFLOW_VARIABLES:
+                patch.delenv(name)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -42,7 +42,7 @@ def github(tmp_path):
     """An environment as GitHub gives a job granted `id-token: write`."""
     TokenEndpoint.requests = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), TokenEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield {
         oidc.REQUEST_URL: f"http://127.0.0.1:{server.server_port}/token?api-version=2.0",

@@ -100,6 +100,305 @@ def _demo_data(args):
     print(f"wrote {args.rows} rows to {path}")
 
 
+# --- releases and the model registry (git tags in GTO's format; see registry.py) ----------
+def _registry(args):
+    from .registry import Registry
+
+    return Registry()
+
+
+def _release_version(args):
+    from .release import release_version
+
+    return release_version(_registry(args), args.tag)
+
+
+def _release_verify(args):
+    from .release import verify
+
+    verify(_registry(args), args.tag, args.default_branch)
+
+
+def _release_pull(args):
+    from .release import pull
+
+    pull(_registry(args), _release_version(args))
+
+
+def _release_gate(args):
+    from .release import check_gate, require_gate
+
+    version = _release_version(args)
+    require_gate(check_gate(_registry(args), version, config.load_params(), args.stage), version)
+
+
+def _release_bundle(args):
+    from .release import build_bundle, check_gate
+
+    registry, version, params = _registry(args), _release_version(args), config.load_params()
+    report = check_gate(registry, version, params, args.stage)
+    build_bundle(registry, version, params, report, args.output_dir)
+
+
+def _release_publish(args):
+    from .release import bundle_dir, publish
+
+    version = _release_version(args)
+    publish(version, args.bundle_dir or bundle_dir(version))
+
+
+def _release_assign(args):
+    version = _release_version(args)
+    print(_registry(args).assign(version.version, args.stage, once=True).message)
+
+
+def _release_propose(args):
+    from .release import propose_and_tag
+
+    propose_and_tag(_registry(args), config.load_params(), create=args.create)
+
+
+def _release_create(args):
+    registry = _registry(args)
+    print(registry.create_version(args.version, args.rev, args.message, not args.no_push).message)
+
+
+def _promote(args):
+    outcome = _registry(args).assign(args.version, args.stage, args.message, not args.no_push)
+    print(outcome.message)
+
+
+def _registry_show(args):
+    import json
+
+    state = _registry(args).show()
+    if args.json:
+        print(json.dumps(state, indent=2))
+        return
+    print(f"{state['model']}: latest {state['latest'] or '-'}")
+    for stage, version in state["stages"].items():
+        print(f"  {stage}: {version or '-'}")
+
+
+def _registry_history(args):
+    import json
+
+    rows = _registry(args).history()
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        stage = f" {row['stage']}" if row["stage"] else ""
+        when, version, commit = row["when"], row["version"], row["commit"][:7]
+        why = f"  {row['why']}" if row["why"] else ""
+        print(f"{when}  {row['event']}{stage}  {version}  {commit}  by {row['by']}{why}")
+
+
+def _registry_sync(args):
+    registry = _registry(args)
+    if not registry.fetch_tags():
+        raise ProjectError("this repository has no `origin` remote", "add it: git remote add ...")
+    print(f"registry tags match {registry.remote}: {len(registry.versions())} versions")
+
+
+def _registry_fetch(args):
+    import json
+    import os
+
+    from .registry import fetch
+    from .remote import credentials_env
+
+    os.environ.update(credentials_env())  # secrets that arrive as text become files for DVC
+    record = fetch(_registry(args), args.output_dir, args.stage, args.version, not args.no_refresh)
+    print(json.dumps(record, indent=2))
+
+
+def _add_release_commands(commands):
+    release = commands.add_parser("release", help="release a version: verify, gate, bundle...")
+    steps = release.add_subparsers(dest="release_command", required=True)
+    for name, handler, text in [
+        ("verify", _release_verify, "check the tag: annotated, on the default branch"),
+        ("pull", _release_pull, "dvc pull the model, its metadata and profile at the tag"),
+        ("gate", _release_gate, "exit 1 unless the version passes the gate and beats production"),
+        ("bundle", _release_bundle, "write the release bundle with its model card"),
+        ("publish", _release_publish, "create the GitHub Release with the bundle (gh)"),
+        ("assign", _release_assign, "assign the stage once (re-runs never move it back)"),
+    ]:
+        step = steps.add_parser(name, help=text)
+        step.add_argument("--tag", required=True, help="the version tag, e.g. <model>@v1.2.0")
+        step.set_defaults(handler=handler)
+        if name == "verify":
+            step.add_argument("--default-branch", default="main")
+        if name in ("gate", "bundle", "assign"):
+            step.add_argument("--stage", default="production", help="the stage it goes to")
+        if name == "bundle":
+            step.add_argument("--output-dir", help="default: release/<model>-<version>")
+        if name == "publish":
+            step.add_argument("--bundle-dir", help="default: release/<model>-<version>")
+    propose = steps.add_parser(
+        "propose", help="the next version when the model changed since the latest release"
+    )
+    propose.add_argument(
+        "--create",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="create and push the tag (default: when REPO_TOKEN is set)",
+    )
+    propose.set_defaults(handler=_release_propose)
+    create = steps.add_parser("create", help="tag a commit as a version and push the tag")
+    create.add_argument("--version", required=True, help="e.g. v1.2.0")
+    create.add_argument("--rev", default="HEAD")
+    create.add_argument("--message", default="")
+    create.add_argument("--no-push", action="store_true", help="only create the local tag")
+    create.set_defaults(handler=_release_create)
+
+    promote = commands.add_parser("promote", help="assign a stage to a version (rollback too)")
+    promote.add_argument("--version", required=True, help="e.g. v1.2.0")
+    promote.add_argument("--stage", default="production")
+    promote.add_argument("--message", default="", help="why, recorded in the stage tag")
+    promote.add_argument("--no-push", action="store_true", help="only create the local tags")
+    promote.set_defaults(handler=_promote)
+
+    registry = commands.add_parser("registry", help="inspect the model registry (git tags)")
+    views = registry.add_subparsers(dest="registry_command", required=True)
+    for name, handler, text in [
+        ("show", _registry_show, "latest version and the version in each stage"),
+        ("history", _registry_history, "every registration and stage change, oldest first"),
+    ]:
+        view = views.add_parser(name, help=text)
+        view.add_argument("--json", action="store_true")
+        view.set_defaults(handler=handler)
+    views.add_parser("sync", help="make the local registry tags match origin's").set_defaults(
+        handler=_registry_sync
+    )
+    fetch = views.add_parser("fetch", help="download a version's model, profile and metrics")
+    chosen = fetch.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--stage", help="the version in this stage, e.g. production")
+    chosen.add_argument("--version", help="this version, e.g. v1.2.0")
+    fetch.add_argument("--output-dir", required=True)
+    fetch.add_argument("--no-refresh", action="store_true", help="do not fetch tags from origin")
+    fetch.set_defaults(handler=_registry_fetch)
+
+
+# --- drift checks (drift*.py; exit 0 no drift, 1 drift, 3 could not check) -----------------
+DRIFT_EPILOG = (
+    "exit status: 0 no drift, 1 drift, 3 could not check (source missing, empty, unreadable "
+    "or off the contract; the message names the cause), 2 a settings error"
+)
+
+
+def _drift_output_dir(args):
+    from .drift import DriftSettings
+
+    return args.output_dir or DriftSettings.from_params(config.load_params()).output_dir
+
+
+def _drift_check(args):
+    from .drift import CouldNotCheck
+    from .drift_check import exit_for, run_check, write_github_output
+
+    output_dir = _drift_output_dir(args)
+    try:
+        document = run_check(
+            config.load_params(), args.current, args.date, args.reference_dir, output_dir
+        )
+    except CouldNotCheck:
+        write_github_output("could_not_check")
+        raise
+    write_github_output(document["status"])
+    exit_for(document, output_dir)
+
+
+def _drift_reference(args):
+    from .drift_check import fetch_reference
+
+    fetch_reference(args.output_dir)
+
+
+def _drift_simulate(args):
+    from .drift_check import simulate_batch, today
+
+    simulate_batch(config.load_params(), args.date or today(), args.output)
+
+
+def _drift_prepare(args):
+    from .drift_check import prepare, today
+
+    prepare(config.load_params(), args.date or today())
+
+
+def _drift_issue(args):
+    from .drift_report import read_document
+    from .github_issues import IssueTracker, sync_issues
+
+    for line in sync_issues(read_document(_drift_output_dir(args)), IssueTracker()):
+        print(line)
+
+
+def _drift_retrain(args):
+    from .drift_retrain import retrain
+
+    retrain(config.load_params(), _drift_output_dir(args))
+
+
+def _drift_pr(args):
+    from .drift_retrain import open_pull_request
+
+    open_pull_request(_drift_output_dir(args))
+
+
+def _drift_status(args):
+    from .drift_check import exit_status
+
+    exit_status(_drift_output_dir(args))
+
+
+def _add_drift_commands(commands):
+    drift = commands.add_parser(
+        "drift", help="check current data for drift; report, open issues, retrain"
+    )
+    steps = drift.add_subparsers(dest="drift_command", required=True)
+    check = steps.add_parser(
+        "check",
+        help="compare the current data with the reference profile; write drift.{json,md,html}",
+        epilog=DRIFT_EPILOG,
+    )
+    check.add_argument("--current", help="data to check (default: params.yaml drift.source)")
+    check.add_argument("--date", help="the check's date, YYYY-MM-DD, for {date} (default: today)")
+    check.add_argument(
+        "--reference-dir",
+        help="profile.json, model.joblib, metrics.json of the model in production (see `drift "
+        "reference`); default: the workspace's models/ and metrics.json",
+    )
+    check.set_defaults(handler=_drift_check)
+    reference = steps.add_parser(
+        "reference",
+        help="fetch the production model's reference; the workspace's when none is in production",
+    )
+    reference.add_argument("--output-dir", required=True)
+    reference.set_defaults(handler=_drift_reference)
+    simulate = steps.add_parser("simulate", help="write the demo's drifting batch for a date")
+    simulate.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    simulate.add_argument("--output", help="default: drift.source with {date} filled in")
+    simulate.set_defaults(handler=_drift_simulate)
+    prepare = steps.add_parser(
+        "prepare", help="simulate the batch (drift.simulate) or `dvc update` a DVC import"
+    )
+    prepare.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    prepare.set_defaults(handler=_drift_prepare)
+    for name, handler, text in [
+        ("issue", _drift_issue, "open, update or close the GitHub drift issue (gh)"),
+        ("retrain", _drift_retrain, "on drift with drift.retrain_on_drift: new data, dvc repro"),
+        ("pr", _drift_pr, "open the retraining pull request (cml pr create)"),
+        ("status", _drift_status, "exit with the last check's status (0, 1 or 3)"),
+    ]:
+        steps.add_parser(name, help=text).set_defaults(handler=handler)
+    for name in ("check", "issue", "retrain", "pr", "status"):
+        steps.choices[name].add_argument(
+            "--output-dir", help="the reports' folder (default: params.yaml drift.output_dir)"
+        )
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog=__package__, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -165,6 +464,8 @@ def build_parser():
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--drift", type=float, default=0.0, help="0 = training population")
     demo.set_defaults(handler=_demo_data)
+    _add_release_commands(commands)
+    _add_drift_commands(commands)
     return parser
 
 

@@ -7,12 +7,17 @@ and images/ (local images the report links, as CML would upload them). Standard 
 `comment create|update` also keeps the comments per target in $STANDIN_RECORDS/cml-comments.json
 ({"pr/N" or "commit/SHA": [{"id", "body", "updates"}]}): `update` rewrites the target's last
 comment in place and creates one only when there is none, as CML does with its watermark.
+
+`pr create` does what CML does with git: commits the given paths to a new branch (--branch, or
+cml-pr-<short sha>) and pushes it to the checkout's `origin`; call.json records the branch and
+its commit, so a test can open the pull request event for it.
 """
 
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -131,6 +136,23 @@ def keep_comment(root, action, target, body):
     return comment["id"], what
 
 
+def git(*args):
+    return subprocess.run(["git", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def push_branch(options, files):
+    """Commit `files` on a new branch and push it to origin, as `cml pr create` does."""
+    head = git("rev-parse", "HEAD")
+    branch = str((options.get("branch") or [f"cml-pr-{head[:7]}"])[-1])
+    title = str((options.get("title") or options.get("message") or ["CML PR"])[-1])
+    git("checkout", "--quiet", "-B", branch)
+    git("add", "--", *files)
+    identity = ["-c", "user.name=cml[bot]", "-c", "user.email=cml@example.com"]
+    git(*identity, "commit", "--quiet", "-m", title)
+    git("push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
+    return branch, git("rev-parse", "HEAD")
+
+
 def main(argv):
     records = os.environ.get("STANDIN_RECORDS")
     if not records:
@@ -161,6 +183,8 @@ def main(argv):
         call["comment_id"], call["comment_action"] = keep_comment(
             Path(records), command[1], target, body or ""
         )
+    if command[:2] == ["pr", "create"]:
+        call["branch"], call["head_sha"] = push_branch(options, files)
     (folder / "call.json").write_text(json.dumps(call, indent=2), encoding="utf-8")
     repository = os.environ.get("GITHUB_REPOSITORY", "owner/repo")
     if command[:1] == ["pr"]:

@@ -1,0 +1,123 @@
+"""The drift check end to end on the trained demo project: sources, exit codes, reports."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }} import cli, config
+from {{ cookiecutter.package_name }}.drift import CouldNotCheck, DriftSettings
+from {{ cookiecutter.package_name }}.drift_check import (
+    fetch_reference,
+    run_check,
+    simulate_batch,
+    simulated_drift,
+)
+
+CALM, DRIFTED = "2030-01-01", "2030-03-01"
+
+
+@pytest.fixture(scope="module")
+def project(trained_project, tmp_path_factory):
+    """A copy of the trained project whose simulation starts on CALM, with both batches."""
+    folder = tmp_path_factory.mktemp("drift") / "project"
+    shutil.copytree(trained_project, folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        params = config.load_params()
+        params["drift"]["simulation"]["start"] = CALM
+        config.PARAMS.write_text(json.dumps(params), encoding="utf-8")  # JSON is YAML
+        for date in (CALM, DRIFTED):
+            simulate_batch(params, date)
+    return folder
+
+
+@pytest.fixture
+def in_project(project, monkeypatch, tmp_path):
+    monkeypatch.chdir(project)
+    return tmp_path / "reports"
+
+
+def check(output, *args):
+    return cli.main(["drift", "check", "--output-dir", str(output), *args])
+
+
+def test_the_simulator_drifts_more_every_day(project):
+    settings = DriftSettings(simulation_start=CALM, simulation_per_day=0.02, simulation_max=1.5)
+    assert simulated_drift(settings, "2029-12-01") == 0
+    assert simulated_drift(settings, "2030-01-11") == pytest.approx(0.2)
+    assert simulated_drift(settings, "2031-01-01") == 1.5
+    first, again = (pd.read_parquet(project / f"data/current/{CALM}.parquet") for _ in "ab")
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_the_training_population_shows_no_drift(in_project, project_params):
+    assert check(in_project, "--date", CALM) == 0
+    document = json.loads((in_project / "drift.json").read_text())
+    assert document["status"] == "no_drift"
+    assert document["result"]["performance"]["metric"] == project_params["gate"]["metric"]
+    assert {row["column"] for row in document["result"]["columns"]} >= {"customer_age", "region"}
+    page = (in_project / "drift.html").read_text()
+    assert page.count("<svg") == len(document["result"]["columns"]) + 1  # + predictions
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_a_drifted_batch_exits_1_and_names_the_columns(in_project, capsys):
+    assert check(in_project, "--date", DRIFTED) == 1
+    document = json.loads((in_project / "drift.json").read_text())
+    assert document["status"] == "drift"
+    assert "support_calls" in document["result"]["drifted_columns"]
+    report = (in_project / "drift.md").read_text()
+    assert "| `support_calls` | feature | ks |" in report
+    assert "drift" in capsys.readouterr().err
+
+
+def test_csv_in_chunks_gives_the_same_result_as_parquet(in_project, project, tmp_path):
+    batch = pd.read_parquet(project / f"data/current/{DRIFTED}.parquet")
+    batch.to_csv(tmp_path / "batch.csv", index=False)
+    params = config.load_params()
+    params["drift"]["chunk_rows"] = 300
+    parquet = run_check(params, date=DRIFTED, output_dir=tmp_path / "a")
+    csv = run_check(params, str(tmp_path / "*.csv"), DRIFTED, output_dir=tmp_path / "b")
+    for key in ("drifted_columns", "drifted_share"):
+        assert csv["result"][key] == parquet["result"][key]
+    assert [row["statistic"] for row in csv["result"]["columns"]] == pytest.approx(
+        [row["statistic"] for row in parquet["result"]["columns"]]
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "cause"),
+    [
+        (None, "no current data at"),
+        ("", "is empty"),
+        ("customer_age,region\n1,east\n", "lacks the column"),
+        ("header only", "fewer than drift.min_rows"),
+        ("text", "not whole numbers"),
+    ],
+)
+def test_data_that_cannot_be_checked_exits_3_naming_the_cause(
+    in_project, project, tmp_path, capsys, content, cause
+):
+    path = tmp_path / "current.csv"
+    batch = pd.read_parquet(project / f"data/current/{CALM}.parquet")
+    if content == "header only":
+        batch.head(10).to_csv(path, index=False)
+    elif content == "text":
+        batch.astype({"tenure_months": object}).assign(tenure_months="a lot").to_csv(path)
+    elif content is not None:
+        path.write_text(content)
+    assert check(in_project, "--current", str(path)) == CouldNotCheck.exit_code
+    assert cause in capsys.readouterr().err
+    document = json.loads((in_project / "drift.json").read_text())
+    assert document["status"] == "could_not_check" and cause in document["problem"]
+    assert "could not check" in (in_project / "drift.md").read_text()
+
+
+def test_without_a_production_model_the_workspace_is_the_reference(in_project, tmp_path):
+    assert fetch_reference(tmp_path / "reference") == "workspace"
+    version = json.loads((tmp_path / "reference" / "version.json").read_text())
+    assert version["source"] == "workspace" and "no model is in production" in version["note"]
+    assert check(in_project, "--date", CALM, "--reference-dir", str(tmp_path / "reference")) == 0
+    assert "no model is in production" in (in_project / "drift.md").read_text()

@@ -1,0 +1,129 @@
+"""The model card: notebooks/model_card.ipynb rendered from a trained project's files."""
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import nbformat
+import pytest
+from conftest import PROJECT_ROOT
+
+from {{ cookiecutter.package_name }} import release
+from {{ cookiecutter.package_name }}.metrics import gate
+from {{ cookiecutter.package_name }}.registry import Version
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "model_card.ipynb"
+LOCK = """\
+stages:
+  validate:
+    deps:
+      - path: data/raw/demo.csv
+        md5: 0123456789abcdef0123456789abcdef
+        size: 1000
+  train:
+    outs:
+      - path: models/model.joblib
+        md5: fedcba9876543210fedcba9876543210
+        size: 2000
+"""
+
+
+@pytest.fixture(scope="module")
+def card(trained_project, tmp_path_factory, project_params):
+    """(context, markdown, html) of a model card rendered for the trained project."""
+    root = tmp_path_factory.mktemp("card") / "project"
+    shutil.copytree(trained_project, root)
+    shutil.copy(PROJECT_ROOT / "dvc.yaml", root / "dvc.yaml")
+    metrics = json.loads((root / "metrics.json").read_text())
+    gate_settings = project_params["gate"]
+    report = release.GateReport(
+        gate(metrics, gate_settings["metric"], gate_settings["threshold"]), None
+    )
+    version = Version(
+        "the-model",
+        "v1.2.0",
+        "a" * 40,
+        "the-model@v1.2.0",
+        datetime(2026, 1, 2, tzinfo=UTC),
+        "octocat",
+        "",
+    )
+    context = release.card_context(root, version, project_params, report, LOCK)
+    release.render_model_card(context, root, NOTEBOOK)
+    return context, (root / "model_card.md").read_text(), (root / "model_card.html").read_text()
+
+
+def test_the_notebook_is_saved_without_outputs():
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == []
+            assert cell.execution_count is None
+
+
+def test_the_card_shows_every_metric_and_the_gate(card, project_params):
+    context, markdown, _ = card
+
+    for name, value in context["metrics"].items():
+        assert f"| {name} | {value:.4f} |" in markdown
+    assert f"Quality gate on `{project_params['gate']['metric']}`: ✅ passed" in markdown
+    assert "production: no other version in production to compare with" in markdown
+
+
+def test_the_card_has_every_section(card):
+    _, markdown, html = card
+
+    for heading in (
+        "# Model card: the-model v1.2.0",
+        "## Intended use",
+        "## Training data",
+        "## Metrics",
+        "## Limitations",
+        "## Lineage",
+    ):
+        assert heading in markdown
+        assert heading.lstrip("# ") in html
+    assert "octocat" in markdown
+    assert "| data/raw/demo.csv | 0123456789abcdef0123456789abcdef | 1000 |" in markdown
+    assert "model: md5 `fedcba9876543210fedcba9876543210`" in markdown
+    assert "import json" not in markdown and "import json" not in html  # code is left out
+
+
+def test_the_breakdown_matches_the_test_split(card, trained_project, task):
+    context, markdown, _ = card
+    rows = context["breakdown"]["rows"]
+
+    if task == "regression":
+        assert "## Per-segment results" in markdown
+        assert sum(row["rows"] for row in rows) == len(
+            (trained_project / "plots" / "predictions.csv").read_text().splitlines()[1:]
+        )
+    else:
+        assert "## Per-class results" in markdown
+        test_rows = (trained_project / "plots" / "confusion_matrix.csv").read_text().splitlines()
+        assert sum(row["support"] for row in rows) == len(test_rows) - 1
+        for row in rows:
+            assert f"| {row['class']} | {row['support']} |" in markdown
+
+
+def test_per_class_results_are_computed_from_the_confusion_pairs(tmp_path):
+    path = tmp_path / "confusion.csv"
+    path.write_text("actual,predicted\na,a\na,b\nb,b\nb,b\nc,b\n")
+
+    rows = {row["class"]: row for row in release.per_class_results(path)}
+
+    assert rows["a"] == {"class": "a", "support": 2, "precision": 1.0, "recall": 0.5, "f1": 0.6667}
+    assert rows["b"]["precision"] == 0.5 and rows["b"]["recall"] == 1.0
+    assert rows["c"] == {"class": "c", "support": 1, "precision": 0.0, "recall": 0.0, "f1": 0.0}
+
+
+def test_per_segment_results_split_by_actual_quartile(tmp_path):
+    path = tmp_path / "predictions.csv"
+    path.write_text("actual,predicted\n" + "".join(f"{i},{i + 1}\n" for i in range(8)))
+
+    rows = release.per_segment_results(path)
+
+    assert [row["rows"] for row in rows] == [2, 2, 2, 2]
+    assert rows[0]["segment"] == "actual 0.00 to 1.00"
+    assert all(row["mae"] == 1.0 and row["rmse"] == 1.0 for row in rows)
