@@ -12,14 +12,12 @@ after a commit that changes params.yaml's `drift:` section:
 
 import datetime
 import json
-import re
-import shutil
 
 import pytest
-from conftest import DEFAULTS, dvc
+from conftest import DEFAULTS
 
-from .box import GitHubBox
 from .origin import git
+from .projects import reproduced_origin, set_params
 
 CHECK = "Check for drift"
 LAST = "Fail unless the data showed no drift"
@@ -32,30 +30,13 @@ def today():
 
 @pytest.fixture(scope="module")
 def drift_box(baked, act_runner, tmp_path_factory):
-    """(box, work clone, runs): origin holds a reproduced main; `runs` collects each run's
-    result by scenario, in order, so a failure in one shows in the next test's report too."""
-    root = tmp_path_factory.mktemp("drift-workflow")
-    project = root / "work"
-    shutil.copytree(baked(), project, symlinks=True)
-    dvc("remote", "modify", "storage", "url", str(root / "dvc-remote"), cwd=project)
-    dvc("push", "--quiet", cwd=project)
-    dvc("repro", "--quiet", cwd=project)
-    dvc("push", "--quiet", "--run-cache", cwd=project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "-m", "Reproduce the pipeline", cwd=project)
-    box = GitHubBox(root / "github", act_runner)
-    box.publish(project)
-    return box, project
+    """(box, work clone): origin holds a reproduced main; the clone is on main."""
+    return reproduced_origin(baked(), tmp_path_factory.mktemp("drift-workflow"), act_runner)
 
 
 def set_drift(project, message, **settings):
-    """Rewrite `drift:` settings in params.yaml (`key: value` lines), commit and push."""
-    path = project / "params.yaml"
-    text = path.read_text()
-    for key, value in settings.items():
-        text, found = re.subn(rf"(?m)^(\s+{key}): [^#\n]*?(\s+#|$)", rf"\1: {value}\2", text)
-        assert found == 1, f"no single `{key}:` line in params.yaml"
-    path.write_text(text)
+    """Rewrite `drift:` settings in params.yaml, commit (pushed by the next run)."""
+    set_params(project, **settings)
     git("add", "--all", cwd=project)
     # Empty when nothing changed (the bake's simulation already starts today): still a run.
     git("commit", "--quiet", "--allow-empty", "-m", message, cwd=project)

@@ -6,14 +6,13 @@ Each test pushes a branch, opens a pull request for it and runs pr.yml on the me
 """
 
 import json
-import shutil
 
 import pytest
 import yaml
 from conftest import dvc
 
-from .box import GitHubBox
 from .origin import git
+from .projects import STUMP, replace, reproduced_origin
 
 STEPS = [
     "Check out",
@@ -33,29 +32,12 @@ STEPS = [
 ]
 GREEN = dict.fromkeys(STEPS, "success")
 IMPROVE = ("family: hist_gradient_boosting", "family: logistic")
-# Boosting reduced to one two-leaf tree: roc_auc about 0.69, below the 0.75 gate.
-STUMP = (
-    "      max_iter: 100\n      max_leaf_nodes: 15",
-    "      max_iter: 1\n      max_leaf_nodes: 2",
-)
 
 
 @pytest.fixture(scope="module")
 def pr_box(baked, act_runner, tmp_path_factory):
     """(box, work clone): origin holds a reproduced main; the clone is on main."""
-    root = tmp_path_factory.mktemp("pr-workflow")
-    project = root / "work"
-    shutil.copytree(baked(), project, symlinks=True)
-    remote = root / "dvc-remote"
-    dvc("remote", "modify", "storage", "url", str(remote), cwd=project)
-    dvc("push", "--quiet", cwd=project)
-    dvc("repro", "--quiet", cwd=project)
-    dvc("push", "--quiet", "--run-cache", cwd=project)
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "-m", "Reproduce the pipeline", cwd=project)
-    box = GitHubBox(root / "github", act_runner)
-    box.publish(project)
-    return box, project
+    return reproduced_origin(baked(), tmp_path_factory.mktemp("pr-workflow"), act_runner)
 
 
 def branch_with(project, name, change, message):
@@ -67,14 +49,6 @@ def branch_with(project, name, change, message):
     git("add", "--all", cwd=clone)
     git("commit", "--quiet", "-m", message, cwd=clone)
     return clone
-
-
-def replace(path, *pairs):
-    text = path.read_text()
-    for old, new in pairs:
-        assert old in text, f"{old!r} not in {path}"
-        text = text.replace(old, new, 1)
-    path.write_text(text)
 
 
 def open_pr(box, clone, name, **details):

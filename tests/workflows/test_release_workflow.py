@@ -9,13 +9,12 @@ a branch tag), each holding the act result its tests assert on; what needs no wo
 
 import json
 import random
-import shutil
 
 import pytest
 from conftest import dvc, project_env, run
 
-from .box import GitHubBox
 from .origin import git
+from .projects import commit_all, reproduce_and_commit, reproduced_origin
 
 MODEL = "customer-churn"
 V1, V2, V3 = (f"{MODEL}@v1.0.0", f"{MODEL}@v1.1.0", f"{MODEL}@v1.2.0")
@@ -49,12 +48,6 @@ BUNDLE = [
 ]
 
 
-def commit_all(project, message):
-    git("add", "--all", cwd=project)
-    git("commit", "--quiet", "-m", message, cwd=project)
-    return git("rev-parse", "HEAD", cwd=project).stdout.strip()
-
-
 def tag(project, name, rev="HEAD"):
     git("tag", "--annotate", "-m", f"Release {name}", name, rev, cwd=project)
 
@@ -64,26 +57,14 @@ def stage_tags(box):
     return {name: sha for name, sha in box.origin.tags().items() if "#" in name}
 
 
-def reproduce_and_commit(project, message):
-    dvc("repro", "--quiet", cwd=project)
-    dvc("push", "--quiet", "--run-cache", cwd=project)
-    return commit_all(project, message)
-
-
 @pytest.fixture(scope="module")
 def release_box(baked, act_runner, tmp_path_factory):
     """(box, work clone on main): main reproduced and committed, v1.0.0 tagged, all on origin."""
-    root = tmp_path_factory.mktemp("release-workflow")
-    project = root / "work"
-    shutil.copytree(baked(), project, symlinks=True)
-    dvc("remote", "modify", "storage", "url", str(root / "dvc-remote"), cwd=project)
-    dvc("push", "--quiet", cwd=project)
-    reproduce_and_commit(project, "Reproduce the pipeline")
+    box, project = reproduced_origin(
+        baked(), tmp_path_factory.mktemp("release-workflow"), act_runner
+    )
     tag(project, V1)
-    box = GitHubBox(root / "github", act_runner)
-    box.publish(project)
-    git("remote", "add", "origin", str(box.origin.path), cwd=project)
-    git("fetch", "--quiet", "origin", cwd=project)
+    box.publish(project, f"refs/tags/{V1}")
     return box, project
 
 

@@ -1,0 +1,64 @@
+"""Generated projects made ready for workflow runs; shared by the workflow tests and the story."""
+
+import re
+import shutil
+
+from conftest import dvc
+
+from .box import GitHubBox
+from .origin import git
+
+# Boosting reduced to one two-leaf tree: roc_auc about 0.69, below the 0.75 gate.
+STUMP = (
+    "      max_iter: 100\n      max_leaf_nodes: 15",
+    "      max_iter: 1\n      max_leaf_nodes: 2",
+)
+
+
+def replace(path, *pairs):
+    """Replace each `old` with `new` once in the file; an `old` not found fails the test."""
+    text = path.read_text()
+    for old, new in pairs:
+        assert old in text, f"{old!r} not in {path}"
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+
+
+def set_params(project, **settings):
+    """Rewrite `key: value` lines of params.yaml (each key must name exactly one line; a
+    trailing comment stays)."""
+    path = project / "params.yaml"
+    text = path.read_text()
+    for key, value in settings.items():
+        text, found = re.subn(rf"(?m)^(\s+{key}): [^#\n]*?(\s+#|$)", rf"\1: {value}\2", text)
+        assert found == 1, f"no single `{key}:` line in params.yaml"
+    path.write_text(text)
+
+
+def commit_all(project, message):
+    """Commit every change; the new commit's sha."""
+    git("add", "--all", cwd=project)
+    git("commit", "--quiet", "-m", message, cwd=project)
+    return git("rev-parse", "HEAD", cwd=project).stdout.strip()
+
+
+def reproduce_and_commit(project, message):
+    """What a developer does before pushing: `dvc repro`, `dvc push` with the run cache, commit."""
+    dvc("repro", "--quiet", cwd=project)
+    dvc("push", "--quiet", "--run-cache", cwd=project)
+    return commit_all(project, message)
+
+
+def reproduced_origin(baked_project, root, act_runner):
+    """(box, work clone on main): a copy of the bake with a local DVC remote in `root`, its main
+    reproduced, committed and pushed (git to the box's origin, data and run cache to DVC)."""
+    project = root / "work"
+    shutil.copytree(baked_project, project, symlinks=True)
+    dvc("remote", "modify", "storage", "url", str(root / "dvc-remote"), cwd=project)
+    dvc("push", "--quiet", cwd=project)
+    reproduce_and_commit(project, "Reproduce the pipeline")
+    box = GitHubBox(root / "github", act_runner)
+    box.publish(project)
+    git("remote", "add", "origin", str(box.origin.path), cwd=project)
+    git("fetch", "--quiet", "origin", cwd=project)
+    return box, project
