@@ -244,7 +244,7 @@ def arrow_batches(settings, current, columns):
     """Plain pyarrow batches of settings.chunk_rows rows as frames: no contract check."""
     import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(current)
+    parquet = pq.ParquetFile(current, pre_buffer=False)  # as drift_source reads it
     batches = parquet.iter_batches(settings.chunk_rows, columns=columns)
     return (batch.to_pandas() for batch in batches)
 

@@ -1,9 +1,12 @@
 """The drift check end to end on the trained demo project: sources, exit codes, reports."""
 
 import json
+import re
 import shutil
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from {{ cookiecutter.package_name }} import cli, config
@@ -14,6 +17,13 @@ from {{ cookiecutter.package_name }}.drift_check import (
     simulate_batch,
     simulated_drift,
 )
+from {{ cookiecutter.package_name }}.drift_source import (
+    ContractTally,
+    checked_frame,
+    number_violations,
+    text_violations,
+)
+from {{ cookiecutter.package_name }}.schema import Column, Schema
 
 CALM, DRIFTED = "2030-01-01", "2030-03-01"
 
@@ -121,3 +131,59 @@ def test_without_a_production_model_the_workspace_is_the_reference(in_project, t
     assert version["source"] == "workspace" and "no model is in production" in version["note"]
     assert check(in_project, "--date", CALM, "--reference-dir", str(tmp_path / "reference")) == 0
     assert "no model is in production" in (in_project / "drift.md").read_text()
+
+
+COLUMNS = [
+    Column("age", "integer", min=18, max=90),
+    Column("balance", "float", nullable=True, min=0.0),
+    Column("plan", "integer", categories=(1, 2, 3)),
+    Column("ratio", "float", max=1.0),
+]
+TYPED_CHUNK = pa.table(
+    {
+        "age": pa.array([18, 95, None, 40, 12, 95], pa.int64()),
+        "balance": [1.5, None, -2.25, 3.0, -2.25, 0.0],
+        "plan": pa.array([1, 4, 2, 7, 3, 4], pa.int32()),
+        "ratio": [0.5, 1.5, 2.0, None, 0.1, 1.5],
+    }
+)
+
+
+def test_an_all_null_typed_column_is_evidence_and_stays_typed():
+    table = pa.table({"age": pa.nulls(3, pa.int64())})
+    schema = Schema(target="label", columns={"age": COLUMNS[0]})
+    tally = ContractTally()
+    frame = checked_frame(table, schema, "batch.parquet", tally)
+    assert str(frame["age"].dtype) == "Int64" and frame["age"].isna().all()
+    assert tally.as_list() == [{"column": "age", "rule": "all_null", "rows": 3, "examples": []}]
+
+
+@pytest.mark.parametrize("column", COLUMNS, ids=lambda column: column.name)
+def test_typed_parquet_columns_skip_text_but_break_the_same_rules(column):
+    values = TYPED_CHUNK.column(column.name)
+    found, numbers = number_violations(values, column)
+    expected, typed = text_violations(values, column)
+    assert found == expected and found  # rule, rows and examples (as text), in the same order
+    pd.testing.assert_extension_array_equal(pd.array(numbers), pd.array(typed))
+
+
+@pytest.mark.parametrize(
+    ("values", "column", "cause"),
+    [
+        (
+            [1.0, 2.5, np.inf],
+            Column("n", "integer"),
+            "dtype in 2 rows: not whole numbers; e.g. '2.5', 'inf'",
+        ),
+        ([1.0, -np.inf], Column("n", "float"), "dtype in 1 rows: not numbers; e.g. '-inf'"),
+    ],
+)
+def test_typed_values_of_the_wrong_type_cannot_be_checked(values, column, cause):
+    table = pa.table({"n": pa.array(values, pa.float64())})
+    schema = Schema(target="label", columns={"n": column})
+    with pytest.raises(CouldNotCheck, match=re.escape(cause)):
+        checked_frame(table, schema, "batch.parquet", ContractTally())
+    assert (
+        text_violations(table.column("n"), column)[0]
+        == number_violations(table.column("n"), column)[0]
+    )

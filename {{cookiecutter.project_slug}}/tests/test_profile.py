@@ -21,6 +21,19 @@ def test_bin_counts_uses_half_open_bins_with_open_ends():
     assert counts == [1, 2, 2, 2]
 
 
+def test_bin_counts_equal_a_binary_search_per_value():
+    rng = np.random.default_rng(0)
+    edges = quantile_edges(rng.normal(size=5000).round(2), 1000)
+    # Ties on the edges, values outside them, infinities and NaN (which sorts last).
+    values = np.concatenate(
+        [rng.normal(scale=2, size=20_000).round(2), edges, [-np.inf, np.inf, np.nan, -0.0]]
+    )
+    positions = np.searchsorted(edges, values, side="right")
+    assert bin_counts(values, edges) == np.bincount(positions, minlength=len(edges) + 1).tolist()
+    assert bin_counts([], edges) == [0] * (len(edges) + 1)
+    assert bin_counts([1.0, 2.0], np.array([])) == [2]
+
+
 def test_quantile_edges_are_observed_values_without_ties():
     edges = quantile_edges(np.array([1, 1, 1, 2, 2, 3, 7]), 100)
     assert edges.tolist() == [1, 2, 3, 7]

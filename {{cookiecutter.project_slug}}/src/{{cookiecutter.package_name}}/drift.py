@@ -1,7 +1,7 @@
 """Drift statistics: current data against the reference profile (models/profile.json).
 
 No file or network access here: `summarize_batches` folds chunks of current data into counts
-per reference bin and category (memory stays flat, nothing is sorted), and `compare` turns
+per reference bin and category (memory stays flat: one chunk at a time), and `compare` turns
 those counts into per-column tests, effect sizes and one decision, with the thresholds of
 params.yaml's `drift:` section (`DriftSettings.from_params`).
 
@@ -25,7 +25,7 @@ from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
 from .errors import ProjectError
-from .profile import bin_counts
+from .profile import bin_count_array
 
 CORRECTIONS = ("bonferroni", "benjamini-hochberg")
 WINDOWS = ("replace", "append", "last_n")
@@ -78,7 +78,7 @@ class DriftSettings:
 
     source: str = "data/current/{date}.parquet"
     format: str = "auto"
-    chunk_rows: int = 50_000
+    chunk_rows: int = 200_000
     min_rows: int = 200
     alpha: float = 0.05
     correction: str = "bonferroni"
@@ -195,7 +195,7 @@ class NumericSummary:
         self.rows += len(numbers)
         self.nulls += len(numbers) - len(present)
         if len(edges):
-            self.counts += np.asarray(bin_counts(present, edges), dtype=np.int64)
+            self.counts += bin_count_array(present, edges)
             self.below_distance += float(np.sum(edges[0] - present[present < edges[0]]))
             self.above_distance += float(np.sum(present[present > edges[-1]] - edges[-1]))
 

@@ -1,7 +1,7 @@
 """The profile stage: a compact reference profile of the training data for drift checks.
 
 Numeric columns keep quantile edges and the reference counts per bin, so a drift check bins
-current data against them (`bin_counts`) instead of storing or sorting raw data. Category
+current data against them (`bin_counts`) instead of storing raw data. Category
 columns keep counts per category. The production model's predictions on the training split
 are profiled the same way, to watch prediction drift.
 """
@@ -31,8 +31,19 @@ def quantile_edges(values, n_quantiles):
 def bin_counts(values, edges):
     """len(edges) + 1 counts: [0] below edges[0], [i] in [edges[i-1], edges[i]), [-1] from
     edges[-1] up. The open outer bins catch current data outside the reference range."""
-    positions = np.searchsorted(edges, np.asarray(values, dtype=float), side="right")
-    return np.bincount(positions, minlength=len(edges) + 1).tolist()
+    return bin_count_array(values, edges).tolist()
+
+
+def bin_count_array(values, edges):
+    """bin_counts as an int64 array (NaN counts in the last bin, as it sorts after edges[-1]).
+
+    The values are sorted (a copy) and the edges looked up in them: numpy's vectorized sort is
+    several times faster than a binary search per value among a thousand edges, which
+    mispredicts a branch at almost every step. Per chunk of a drift check, so memory is flat.
+    """
+    ordered = np.sort(np.asarray(values, dtype=float))
+    below = np.searchsorted(ordered, np.asarray(edges, dtype=float), side="left")
+    return np.diff(below, prepend=0, append=len(ordered))
 
 
 def numeric_profile(values, n_quantiles):
