@@ -22,6 +22,19 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULTS = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 
 
+# The longest test files, started first so the two xdist workers (`make test`) finish together
+# instead of one starting the story when the other is done.
+LONGEST_FIRST = ("workflows/test_story.py", "workflows/test_pr_workflow.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = item.path.as_posix()
+        return next((i for i, name in enumerate(LONGEST_FIRST) if path.endswith(name)), 99)
+
+    items.sort(key=rank)  # stable: the order within each file is kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def isolated_environment(tmp_path_factory):
     """No test reads or writes the user's git config, DVC site cache or analytics."""
