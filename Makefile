@@ -7,6 +7,7 @@ DEMO_DIR := $(CURDIR)/build
 PYTEST_ARGS ?=
 # Two workers, one test file each at a time (module fixtures stay in one process): most of the
 # suite is single-threaded work in subprocesses (act jobs, training), so two cores halve it.
+# Files go out in collection order, which tests/conftest.py starts with the longest ones.
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv demo test story lint lock constraints bench bench-drift clean
@@ -27,7 +28,7 @@ demo: venv
 	$(MAKE) -C $(DEMO_DIR)/customer-churn setup repro
 
 test: venv
-	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The end-to-end story alone (also part of `make test`), printing each step's outcome.
 story: venv
