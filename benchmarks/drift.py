@@ -7,7 +7,7 @@ reweighted (its rarest category +3 points), and 5 currents of unshifted data (nu
 
 The generated package comes from baking the template (default answers, hooks off) into a temp
 folder; its src/ is imported by child processes of this script, which drive the drift API
-(`summarize_batches`, `compare`, `DriftSettings.from_params` with the baked params.yaml) the way
+(`summarize_batches`, `compare`, `params.load_params(...).drift` from the baked params.yaml) the way
 `drift check` does, minus the model's predictions and the report files. Every figure comes from
 its own child process, so the data generator's memory is not counted: wall time is measured in
 the child around the work (interpreter start and imports excluded), peak memory is the child's
@@ -16,7 +16,7 @@ kind (its files differ in values only: see Detection for which ran), a peak the 
 
   ours        reference profile (profile.py's column_profile on the reference data, params.yaml's
               profile.quantiles; built beforehand, as the profile stage does) + the current file
-              read in chunks of drift.chunk_rows by drift_source.read_batches (the product's
+              read in chunks of drift.chunk_rows by drift/source.py's read_batches (the product's
               reader: each chunk held to schema.yaml and typed), then summarize_batches + compare.
   ours, pyarrow reader   the same statistics on plain pyarrow iter_batches frames (no contract
               check): what the statistics themselves cost.
@@ -212,15 +212,17 @@ def child_profile(project, schema_path, reference, output):
     profile stage builds it, minus the model's predictions), shaped as build_profile's."""
     import pyarrow.parquet as pq
 
-    modules = import_project(project, "config", "profile", "schema")
-    params = modules["config"].load_params(Path(project) / "params.yaml")
-    n_quantiles = modules["config"].setting(params, "profile.quantiles")
-    schema = modules["schema"].load_schema(schema_path)
+    modules = import_project(project, "params", "pipeline.profile", "contract.schema")
+    params = modules["params"].load_params(Path(project) / "params.yaml")
+    n_quantiles = params.profile.quantiles
+    schema = modules["contract.schema"].load_schema(schema_path)
     start = time.perf_counter()
     columns = {}
     for name in schema.features:
         values = pq.read_table(reference, columns=[name]).column(name).to_pandas()
-        columns[name] = modules["profile"].column_profile(values, schema.columns[name], n_quantiles)
+        columns[name] = modules["pipeline.profile"].column_profile(
+            values, schema.columns[name], n_quantiles
+        )
     profile = {
         "rows": pq.ParquetFile(reference).metadata.num_rows,
         "target": schema.target,
@@ -233,10 +235,10 @@ def child_profile(project, schema_path, reference, output):
 
 def product_batches(modules, settings, schema_path, current):
     """The drift check's own reader: the source resolved, chunks of settings.chunk_rows rows,
-    each held to the data contract and typed (drift_source.read_batches)."""
-    source = modules["drift_source"]
+    each held to the data contract and typed (drift/source.py's read_batches)."""
+    source = modules["drift.source"]
     files = source.resolve(str(current), "2026-01-01", settings.format)  # no {date} in the path
-    schema = modules["schema"].load_schema(schema_path)
+    schema = modules["contract.schema"].load_schema(schema_path)
     return source.read_batches(files, schema, settings.chunk_rows, source.ContractTally())
 
 
@@ -252,20 +254,18 @@ def arrow_batches(settings, current, columns):
 def child_ours(project, schema_path, profile_path, current, reader):
     """summarize_batches + compare on the current file, read by `reader` (drift_source or
     pyarrow), with the threads capped as `drift check` caps them."""
-    names = ("config", "drift", "drift_source", "features", "schema")
-    modules = import_project(project, *names)
-    drift = modules["drift"]
-    params = modules["config"].load_params(Path(project) / "params.yaml")
-    settings = drift.DriftSettings.from_params(params)
+    names = ("params", "drift.summary", "drift.decision", "drift.source")
+    modules = import_project(project, *names, "pipeline.features", "contract.schema")
+    settings = modules["params"].load_params(Path(project) / "params.yaml").drift
     start, cpu_start = time.perf_counter(), time.process_time()
     profile = json.loads(Path(profile_path).read_text(encoding="utf-8"))
     if reader == "drift_source":
         batches = product_batches(modules, settings, schema_path, current)
     else:
         batches = arrow_batches(settings, current, list(profile["columns"]))
-    with modules["features"].limited_threads():
-        summary = drift.summarize_batches(profile, batches)
-    result = drift.compare(profile, summary, settings)
+    with modules["pipeline.features"].limited_threads():
+        summary = modules["drift.summary"].summarize_batches(profile, batches)
+    result = modules["drift.decision"].compare(profile, summary, settings)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     drifted = sorted(column.column for column in result.columns if column.drifted)
     planted = {

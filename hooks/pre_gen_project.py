@@ -12,7 +12,7 @@ import sys
 
 ANSWERS = json.loads({{cookiecutter | tojson | tojson}})
 
-# Mirrors METRICS in the generated package's metrics.py; a template test keeps them equal.
+# Mirrors METRICS in the generated package's tasks.py; a template test keeps them equal.
 METRICS_BY_TASK = {
     "binary_classification": {
         "accuracy",
@@ -48,6 +48,13 @@ SHADOWED_PACKAGES = {
     "pyarrow",
     "pytest",
     "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "ipykernel_launcher",
+    "pydantic",
+    "scmrepo",
+    "threadpoolctl",
+    "fsspec",
     "src",
     "tests",
     "test",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from combinations import COMBINATIONS
+from combinations import CHOICES, COMBINATIONS
 from configobj import ConfigObj
 from conftest import DEFAULTS, VENV_BIN, bake, dvc, resolved_answers, run
 from packaging.requirements import Requirement
@@ -45,49 +45,88 @@ src/{package}/__init__.py
 src/{package}/__main__.py
 src/{package}/bootstrap.py
 src/{package}/cli.py
-src/{package}/config.py
+src/{package}/contract/__init__.py
+src/{package}/contract/commands.py
+src/{package}/contract/infer.py
+src/{package}/contract/reading.py
+src/{package}/contract/schema.py
+src/{package}/contract/validate.py
 src/{package}/demo_data.py
-src/{package}/drift.py
-src/{package}/drift_check.py
-src/{package}/drift_report.py
-src/{package}/drift_retrain.py
-src/{package}/drift_source.py
+src/{package}/drift/__init__.py
+src/{package}/drift/check.py
+src/{package}/drift/commands.py
+src/{package}/drift/decision.py
+src/{package}/drift/issues.py
+src/{package}/drift/performance.py
+src/{package}/drift/report.py
+src/{package}/drift/retrain.py
+src/{package}/drift/simulate.py
+src/{package}/drift/source.py
+src/{package}/drift/statistics.py
+src/{package}/drift/summary.py
+src/{package}/edge/__init__.py
+src/{package}/edge/dvc.py
+src/{package}/edge/git.py
+src/{package}/edge/github.py
+src/{package}/edge/oidc.py
 src/{package}/errors.py
-src/{package}/evaluate.py
-src/{package}/features.py
-src/{package}/github_issues.py
-src/{package}/metrics.py
-src/{package}/oidc.py
-src/{package}/profile.py
-src/{package}/registry.py
-src/{package}/release.py
-src/{package}/remote.py
-src/{package}/report.py
-src/{package}/schema.py
-src/{package}/split.py
-src/{package}/train.py
-src/{package}/validate.py
+src/{package}/params.py
+src/{package}/paths.py
+src/{package}/pipeline/__init__.py
+src/{package}/pipeline/commands.py
+src/{package}/pipeline/evaluate.py
+src/{package}/pipeline/features.py
+src/{package}/pipeline/gate.py
+src/{package}/pipeline/metrics.py
+src/{package}/pipeline/profile.py
+src/{package}/pipeline/remote.py
+src/{package}/pipeline/split.py
+src/{package}/pipeline/train.py
+src/{package}/release/__init__.py
+src/{package}/release/baseline.py
+src/{package}/release/card.py
+src/{package}/release/commands.py
+src/{package}/release/fetch.py
+src/{package}/release/publish.py
+src/{package}/release/registry.py
+src/{package}/release/steps.py
+src/{package}/release/tags.py
+src/{package}/release/versions.py
+src/{package}/release/views.py
+src/{package}/review/__init__.py
+src/{package}/review/commands.py
+src/{package}/review/report.py
+src/{package}/tasks.py
 tests/conftest.py
 tests/registry_repos.py
 tests/test_bootstrap.py
 tests/test_cli.py
+tests/test_commit_outputs.py
 tests/test_contract.py
 tests/test_demo_data.py
 tests/test_drift.py
 tests/test_drift_check.py
 tests/test_drift_github.py
+tests/test_drift_wording.py
 tests/test_evaluate.py
 tests/test_features.py
+tests/test_gate.py
+tests/test_layers.py
 tests/test_metrics.py
 tests/test_model_card.py
 tests/test_model_quality.py
 tests/test_notebook.py
 tests/test_oidc.py
+tests/test_own_data.py
+tests/test_params.py
+tests/test_performance.py
 tests/test_profile.py
 tests/test_registry.py
+tests/test_registry_origin.py
 tests/test_release.py
 tests/test_remote.py
 tests/test_report.py
+tests/test_repro.py
 tests/test_schema.py
 tests/test_split.py
 tests/test_train.py
@@ -141,6 +180,12 @@ for name, chosen in COMBINATIONS.items():
 once_per_task = pytest.mark.parametrize(
     "combination", list(FIRST_WITH_TASK.values()), indirect=True
 )
+
+
+def test_every_choice_of_every_option_is_baked():
+    for option, values in CHOICES.items():
+        baked_values = {answers.get(option, values[0]) for answers in COMBINATIONS.values()}
+        assert baked_values == set(values), option
 
 
 def tracked(project):

@@ -19,10 +19,11 @@ PACKAGE_SOURCE = GENERATED / "src" / "{{cookiecutter.package_name}}"
 # Reads the generated package's tables; run inside a baked project.
 PROBE = """
 import json
-from {package} import config, demo_data, evaluate, features, metrics
+from {package} import demo_data, tasks
+from {package}.pipeline import evaluate, features
 print(json.dumps({{
-    "METRICS": metrics.METRICS,
-    "TASKS": list(config.TASKS),
+    "METRICS": tasks.METRICS,
+    "TASKS": list(tasks.TASKS),
     "TARGET_BY_TASK": demo_data.TARGET_BY_TASK,
     "FEATURES": demo_data.FEATURES,
     "PLOTS_BY_TASK": {{task: list(names) for task, names in evaluate.PLOTS_BY_TASK.items()}},
@@ -147,3 +148,29 @@ def test_package_names_the_hook_refuses_include_every_runtime_dependency(pre_gen
     assert imports, distributions
     refused = pre_gen_hook.SHADOWED_PACKAGES | set(sys.stdlib_module_names)
     assert imports - refused == set()
+
+
+def test_every_package_the_code_imports_is_declared(baked):
+    """A package the generated code imports must be a declared dependency, not one that only
+    arrives through another (gto came with dvc, and would leave with it)."""
+    pyproject = tomllib.loads((baked() / "pyproject.toml").read_text())
+    declared = {
+        re.split(r"[\[<>=!~; ]", spec, maxsplit=1)[0].lower().replace("_", "-")
+        for spec in pyproject["project"]["dependencies"]
+    }
+    owners = packages_distributions()
+    imported = set()
+    for source in PACKAGE_SOURCE.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = sorted(imported - set(sys.stdlib_module_names))
+    assert third_party, "no imports found"
+    undeclared = {
+        module: owners.get(module)
+        for module in third_party
+        if not {o.lower().replace("_", "-") for o in owners.get(module, [])} & declared
+    }
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"

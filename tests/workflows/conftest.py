@@ -1,11 +1,10 @@
 """Fixtures for workflow tests: act and the interpreters once per session, a box per test."""
 
 import pytest
-
-from .box import GitHubBox
-from .runner import ActRunner
-from .standins import find_pythons
-from .tools import require_tool
+from github_in_a_box.box import GitHubBox
+from github_in_a_box.runner import ActRunner
+from github_in_a_box.standins import find_pythons
+from github_in_a_box.tools import require_tool
 
 
 @pytest.fixture(scope="session")

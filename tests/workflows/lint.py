@@ -7,9 +7,8 @@ import subprocess
 from pathlib import Path
 
 import yaml
-
-from . import workflow_files
-from .tools import require_tool
+from github_in_a_box import workflow_files
+from github_in_a_box.tools import require_tool
 
 SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 VERSION_COMMENT_RE = re.compile(r"#\s*v(\d+)\.(\d+)\.(\d+)\s*$")

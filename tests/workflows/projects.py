@@ -4,9 +4,8 @@ import re
 import shutil
 
 from conftest import dvc
-
-from .box import GitHubBox
-from .origin import git
+from github_in_a_box.box import GitHubBox
+from github_in_a_box.origin import git
 
 # Boosting reduced to one two-leaf tree: roc_auc about 0.69, below the 0.75 gate.
 STUMP = (

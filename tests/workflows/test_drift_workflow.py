@@ -15,8 +15,8 @@ import json
 
 import pytest
 from conftest import DEFAULTS
+from github_in_a_box.origin import git
 
-from .origin import git
 from .projects import reproduced_origin, set_params
 
 CHECK = "Check for drift"

@@ -7,9 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from .origin import git
-from .standins import MissingStandIn
+from github_in_a_box.origin import git
+from github_in_a_box.standins import MissingStandIn
 
 SETUP_PYTHON = "actions/setup-python@a309ff8b426b58ec0e2a45f0f869d46889d02405"
 SETUP_CML = "iterative/setup-cml@0123456789abcdef0123456789abcdef01234567"

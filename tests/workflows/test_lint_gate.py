@@ -6,8 +6,9 @@ import textwrap
 import pytest
 from combinations import COMBINATIONS
 from conftest import TEMPLATE
+from github_in_a_box import standins, workflow_files
 
-from . import lint, standins, workflow_files
+from . import lint
 
 
 def project_for(baked, target):

@@ -10,8 +10,8 @@ import json
 import pytest
 import yaml
 from conftest import dvc
+from github_in_a_box.origin import git
 
-from .origin import git
 from .projects import STUMP, replace, reproduced_origin
 
 STEPS = [
@@ -195,7 +195,7 @@ def test_a_code_only_change_leaves_the_metrics_unchanged(pr_box):
     box, project = pr_box
 
     def document(clone):
-        (path,) = (clone / "src").glob("*/train.py")
+        (path,) = (clone / "src").glob("*/pipeline/train.py")
         replace(path, ('"""', '"""Training: '))
 
     clone = branch_with(project, "code-only", document, "Reword a docstring")

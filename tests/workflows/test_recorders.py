@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
-from .origin import Origin, git
-from .standins import GH_SCRIPT, STAND_INS, Records
+from github_in_a_box.origin import Origin, git
+from github_in_a_box.standins import GH_SCRIPT, STAND_INS, Records
 
 CML_SCRIPT = STAND_INS / "iterative" / "setup-cml" / "cml.py"
 

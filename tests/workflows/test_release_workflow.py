@@ -12,8 +12,8 @@ import random
 
 import pytest
 from conftest import dvc, project_env, run
+from github_in_a_box.origin import git
 
-from .origin import git
 from .projects import commit_all, reproduce_and_commit, reproduced_origin
 
 MODEL = "customer-churn"

@@ -4,8 +4,7 @@ pushed to main, red at the right step when the pipeline is broken."""
 import pytest
 import yaml
 from conftest import DEFAULTS
-
-from .origin import git
+from github_in_a_box.origin import git
 
 STEPS = [
     "Check out",
@@ -42,7 +41,7 @@ def break_params(project):
 
 
 def break_train(project):
-    (path,) = (project / "src").glob("*/train.py")
+    (path,) = (project / "src").glob("*/pipeline/train.py")
     path.write_text(path.read_text() + "\n\ndef broken(:\n    pass\n")
 
 

@@ -7,6 +7,7 @@ adds a line to the story printed at the end; `make story` runs only this test an
 """
 
 import datetime
+import json
 import re
 import shutil
 import time
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import DEFAULTS, bake, dvc, project_env, run
+from github_in_a_box.box import GitHubBox
+from github_in_a_box.origin import git
 
-from .box import GitHubBox
-from .origin import git
 from .projects import STUMP, commit_all, replace, set_params
 
 MODEL = "customer-churn"
@@ -226,6 +227,10 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     new_data = data_md5(story, retrain_branch)
     assert new_data != data_md5(story, version_tag("v0.1.0"))
     assert f"- data/raw/demo.csv: `{new_data}`" in comment["body"]  # the audit record
+    # The gate compares with the version in production, read from its own committed metrics.
+    released = json.loads(git("show", f"{version_tag('v0.1.0')}:metrics.json", cwd=clone).stdout)
+    assert f"vs production v0.1.0's {released['roc_auc']:.4f}" in comment["body"]
+    assert "no model is in production yet" not in comment["body"]
     retrained = fast_forward_main(story, retrain_branch)
     result = story.act(box.push_event(), "version.yml", REPO_TOKEN="repo-token")
     assert result.ok, result.report()
@@ -265,6 +270,13 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     ]
     assert all(" by " in line for line in steps)
     assert "replacing v0.2.0" in steps[-1]
+    # The registry agrees with origin as `git ls-remote` lists it, not with a local cache.
+    synced = run(["python", "-m", PACKAGE, "registry", "sync"], clone, env=project_env(clone))
+    assert "registry tags match origin (git ls-remote)" in synced.stdout
+    remote = git("ls-remote", "--tags", "--refs", "origin", cwd=clone).stdout
+    on_origin = {line.split("refs/tags/")[1] for line in remote.splitlines()}
+    local = set(git("tag", "--list", f"{MODEL}*", cwd=clone).stdout.split())
+    assert local == on_origin
 
     story.chapter(7, "Nothing was lost: every version comes back from the remote alone")
     fresh = tmp_path / "fresh-clone"

@@ -3,8 +3,7 @@
 import pytest
 from combinations import COMBINATIONS
 from conftest import DEFAULTS, TEMPLATE
-
-from . import workflow_files
+from github_in_a_box import workflow_files
 
 # Every workflow a generated project ships, and its exact `on:` for a set of answers. A new
 # workflow fails test_every_generated_workflow_has_pinned_triggers until it is listed here.

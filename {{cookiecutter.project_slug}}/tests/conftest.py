@@ -1,27 +1,56 @@
-"""Shared fixtures: this project's settings, demo data, and throwaway projects in tmp folders.
+"""Shared fixtures: the demo's data and settings, the project's own, and throwaway projects.
 
 Tests never depend on the folder pytest starts in: files are found relative to this one, and
 anything a stage writes goes to a tmp folder the test changes into.
 """
 
+import copy
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import demo_data
-from {{ cookiecutter.package_name }}.features import limited_threads
-from {{ cookiecutter.package_name }}.schema import load_schema, parse_schema
+from {{ cookiecutter.package_name }} import demo_data, paths
+from {{ cookiecutter.package_name }}.contract.schema import load_schema, parse_schema
+from {{ cookiecutter.package_name }}.params import ModelParams, load_params, parse_params
+from {{ cookiecutter.package_name }}.pipeline.features import limited_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Set in workflow jobs; the tests must not see them.
 WORKFLOW_VARIABLES = ("CI", "GH_TOKEN", "REPO_TOKEN", "REPO_TOKEN_SET")
+# Read before `not_in_a_workflow` hides it: tests of the model fail in CI rather than skip.
+IN_CI = bool(os.environ.get("CI"))
 TASKS = ("binary_classification", "multiclass_classification", "regression")
-# The demo target's contract per task; the features' contract comes from schema.yaml, which
-# describes the same customer columns for every task.
+# Two kinds of tests. Tests of code build their own project: the demo data, the demo's
+# contract and settings below, for the project's task; they never read schema.yaml or the
+# data settings of params.yaml, which `schema infer` rewrites for the user's own data. Tests
+# of the model (test_model_quality.py) use the project's current schema.yaml, params.yaml
+# and data, whatever they are.
+DEMO_FEATURES = {
+    "customer_age": {"dtype": "integer", "nullable": False, "min": 18, "max": 100},
+    "tenure_months": {"dtype": "integer", "nullable": False, "min": 0, "max": 120},
+    "monthly_charges": {"dtype": "float", "nullable": False, "min": 0.0, "max": 500.0},
+    "support_calls": {"dtype": "integer", "nullable": False, "min": 0, "max": 50},
+    "data_usage_gb": {"dtype": "float", "nullable": True, "min": 0.0, "max": 1000.0},
+    "contract": {
+        "dtype": "category",
+        "nullable": False,
+        "categories": ["month-to-month", "one-year", "two-year"],
+    },
+    "payment_method": {
+        "dtype": "category",
+        "nullable": True,
+        "categories": ["bank-transfer", "card", "electronic-check", "mailed-check"],
+    },
+    "region": {
+        "dtype": "category",
+        "nullable": False,
+        "categories": ["east", "north", "south", "west"],
+    },
+}
+# The demo target's contract per task.
 DEMO_TARGETS = {
     "binary_classification": {"dtype": "integer", "nullable": False, "categories": [0, 1]},
     "multiclass_classification": {
@@ -30,6 +59,18 @@ DEMO_TARGETS = {
         "categories": ["basic", "premium", "standard"],
     },
     "regression": {"dtype": "float", "nullable": False, "min": 0.0, "max": 2000.0},
+}
+# The gate a freshly generated project ships with, which the demo model meets.
+DEMO_GATES = {
+    "binary_classification": {"metric": "roc_auc", "threshold": 0.75, "tolerance": 0.01},
+    "multiclass_classification": {"metric": "f1_macro", "threshold": 0.6, "tolerance": 0.01},
+    "regression": {"metric": "rmse", "threshold": 25.0, "tolerance": 0.01},
+}
+DEMO_HYPERPARAMETERS = {
+    "logistic": {"C": 1.0, "max_iter": 1000},
+    "linear": {"alpha": 1.0},
+    "random_forest": {"n_estimators": 200, "max_depth": 12, "min_samples_leaf": 2},
+    "hist_gradient_boosting": {"learning_rate": 0.1, "max_iter": 100, "max_leaf_nodes": 15},
 }
 # Small, fast models for tests that train many times; the real settings live in params.yaml.
 FAST_HYPERPARAMETERS = {
@@ -44,19 +85,39 @@ def read_yaml(path):
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
-def demo_schema(task):
-    """The demo dataset's Schema for any task, whatever task this project was made for."""
-    document = read_yaml(PROJECT_ROOT / "schema.yaml")
-    features = {
-        name: spec
-        for name, spec in document["columns"].items()
-        if name not in demo_data.TARGET_BY_TASK.values()
-    }
+def demo_schema_document(task):
+    """schema.yaml for the demo dataset and `task`, as a mapping."""
     target = demo_data.TARGET_BY_TASK[task]
-    schema = {"target": target, "columns": {**features, target: DEMO_TARGETS[task]}}
+    document = {"target": target, "columns": {**DEMO_FEATURES, target: DEMO_TARGETS[task]}}
     if task == "binary_classification":
-        schema["positive_label"] = 1
-    return parse_schema(schema)
+        document["positive_label"] = 1
+    return copy.deepcopy(document)
+
+
+def demo_schema(task):
+    """The demo dataset's Schema for any task, whatever data this project was made for."""
+    return parse_schema(demo_schema_document(task))
+
+
+def demo_params_document(task, simulate=True):
+    """params.yaml for the demo dataset and `task`, as a mapping: a freshly generated
+    project's settings (the demo's drift simulation on, unless `simulate` is false)."""
+    return {
+        "task": task,
+        "data": {"raw": paths.DEMO_DATA.as_posix()},
+        "split": {"test_size": 0.2, "seed": 42},
+        "model": {
+            "family": "hist_gradient_boosting",
+            "seed": 42,
+            "hyperparameters": copy.deepcopy(DEMO_HYPERPARAMETERS),
+        },
+        "gate": dict(DEMO_GATES[task]),
+        "drift": {"simulate": simulate, "simulation": {"start": "2026-01-01"}},
+    }
+
+
+def demo_params(task, simulate=True):
+    return parse_params(demo_params_document(task, simulate))
 
 
 def demo_frame(task, n_rows=400, seed=0):
@@ -65,7 +126,7 @@ def demo_frame(task, n_rows=400, seed=0):
 
 
 def model_params(family, seed=0):
-    return {"family": family, "seed": seed, "hyperparameters": FAST_HYPERPARAMETERS}
+    return ModelParams(family=family, seed=seed, hyperparameters=FAST_HYPERPARAMETERS)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -88,24 +149,44 @@ def one_thread_per_test():
 
 @pytest.fixture(scope="session")
 def project_params():
-    return read_yaml(PROJECT_ROOT / "params.yaml")
+    """The project's current params.yaml: for tests of the model and of params.yaml itself."""
+    return load_params(PROJECT_ROOT / "params.yaml")
 
 
 @pytest.fixture(scope="session")
 def task(project_params):
-    return project_params["task"]
+    """The project's task: tests of code run the demo for it (the demo has every task)."""
+    return project_params.task
 
 
 @pytest.fixture(scope="session")
-def schema():
+def params(task):
+    """The demo's settings for the project's task, as `new_workspace` writes them."""
+    return demo_params(task)
+
+
+@pytest.fixture(scope="session")
+def schema(task):
+    """The demo's contract for the project's task, as `new_workspace` writes it."""
+    return demo_schema(task)
+
+
+@pytest.fixture(scope="session")
+def project_schema():
+    """The project's current schema.yaml: for tests of the model."""
     return load_schema(PROJECT_ROOT / "schema.yaml")
 
 
-def new_workspace(folder):
-    """A project folder without data: params.yaml and schema.yaml copied from this project."""
+def new_workspace(folder, task=None, simulate=True):
+    """A project folder without data, set up for the demo: a schema.yaml and params.yaml for
+    the demo dataset and `task` (the project's by default), not copies of the project's."""
+    task = task or load_params(PROJECT_ROOT / "params.yaml").task
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("params.yaml", "schema.yaml"):
-        shutil.copy(PROJECT_ROOT / name, folder / name)
+    header = "# Every knob of the pipeline, for the demo data (written by tests/conftest.py).\n"
+    params_text = yaml.safe_dump(demo_params_document(task, simulate), sort_keys=False)
+    (folder / "params.yaml").write_text(header + params_text, encoding="utf-8")
+    schema_text = yaml.safe_dump(demo_schema_document(task), sort_keys=False)
+    (folder / "schema.yaml").write_text(schema_text, encoding="utf-8")
     return folder
 
 
@@ -118,32 +199,29 @@ def workspace(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def raw_csv(workspace, project_params, task):
-    """The demo dataset (400 rows) where params.yaml's data.raw expects it."""
-    return demo_data.write_csv(workspace / project_params["data"]["raw"], task, n_rows=400)
+def raw_csv(workspace, params, task):
+    """The demo dataset (400 rows) where the workspace's params.yaml expects it."""
+    return demo_data.write_csv(workspace / params.data.raw, task, n_rows=400)
 
 
 @pytest.fixture(scope="session")
 def trained_project(tmp_path_factory):
-    """A project that ran every stage on the full demo dataset with the real settings.
+    """A project that ran every stage on the full demo dataset with the demo's settings.
 
     Built once per session; treat it as read-only.
     """
-    from {{ cookiecutter.package_name }} import config
-    from {{ cookiecutter.package_name }}.evaluate import evaluate_file
-    from {{ cookiecutter.package_name }}.profile import profile_file
-    from {{ cookiecutter.package_name }}.split import split_file
-    from {{ cookiecutter.package_name }}.train import train_file
-    from {{ cookiecutter.package_name }}.validate import validate_file
+    from {{ cookiecutter.package_name }}.contract.validate import validate_file
+    from {{ cookiecutter.package_name }}.pipeline.evaluate import evaluate_file
+    from {{ cookiecutter.package_name }}.pipeline.profile import profile_file
+    from {{ cookiecutter.package_name }}.pipeline.split import split_file
+    from {{ cookiecutter.package_name }}.pipeline.train import train_file
 
     folder = new_workspace(tmp_path_factory.mktemp("trained") / "project")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
-        params = config.load_params()
-        demo_data.write_csv(params["data"]["raw"], params["task"])
-        validate_file(
-            params["data"]["raw"], config.SCHEMA, config.VALIDATED, config.VALIDATION_REPORT
-        )
+        params = load_params()
+        demo_data.write_csv(params.data.raw, params.task)
+        validate_file(params.data.raw, paths.SCHEMA, paths.VALIDATED, paths.VALIDATION_REPORT)
         for stage in (split_file, train_file, evaluate_file, profile_file):
             stage(params)
     return folder

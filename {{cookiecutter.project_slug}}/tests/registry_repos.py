@@ -11,12 +11,12 @@ import subprocess
 
 import pytest
 
-from {{ cookiecutter.package_name }}.registry import Registry
+from {{ cookiecutter.package_name }}.release.registry import Registry
 
 MODEL = "demo-model"
 WRITE_MODEL = """\
 import json, pathlib, yaml
-quality = yaml.safe_load(open("params.yaml"))["model"]["quality"]
+quality = yaml.safe_load(open("params.yaml"))["model"]["hyperparameters"]["stand_in"]["quality"]
 pathlib.Path("models").mkdir(exist_ok=True)
 rows = len(pathlib.Path("data.csv").read_text().splitlines())
 pathlib.Path("models/model.joblib").write_text(f"model of quality {quality} from {rows} rows")
@@ -53,10 +53,25 @@ def dvc_repo(path):
     return Repo(str(path))
 
 
-def commit_model(clone, quality, message, schema=None, data=None):
-    """Change params (and optionally schema.yaml or the training data), reproduce, push to DVC
-    and git; the sha."""
-    (clone / "params.yaml").write_text(f"data:\n  raw: data.csv\nmodel:\n  quality: {quality}\n")
+GATE = {"metric": "roc_auc", "threshold": 0.75, "tolerance": 0.01}
+
+
+def params_yaml(quality, gate=None):
+    """A valid params.yaml whose model section holds the stand-in model's quality."""
+    gate = {**GATE, **(gate or {})}
+    return (
+        "task: binary_classification\n"
+        "data:\n  raw: data.csv\n"
+        "model:\n  family: hist_gradient_boosting\n  seed: 42\n"
+        f"  hyperparameters:\n    stand_in:\n      quality: {quality}\n"
+        "gate:\n" + "".join(f"  {key}: {value}\n" for key, value in gate.items())
+    )
+
+
+def commit_model(clone, quality, message, schema=None, data=None, gate=None):
+    """Change params (and optionally schema.yaml, the training data or the gate), reproduce,
+    push to DVC and git; the sha."""
+    (clone / "params.yaml").write_text(params_yaml(quality, gate))
     for name, text in [("schema.yaml", schema), ("data.csv", data)]:
         if text is not None:
             (clone / name).write_text(text)

@@ -12,8 +12,19 @@ from {{ cookiecutter.package_name }}.cli import build_parser, main
 
 
 def stage_commands():
-    stages = read_yaml(PROJECT_ROOT / "dvc.yaml")["stages"]
-    return {name: stage["cmd"] for name, stage in stages.items()}
+    """{stage: cmd}, with dvc.yaml's own `vars` (the package's name) substituted."""
+    document = read_yaml(PROJECT_ROOT / "dvc.yaml")
+    variables = {}
+    for entry in document.get("vars", []):
+        if isinstance(entry, dict):
+            variables.update(entry)
+    commands = {}
+    for name, stage in document["stages"].items():
+        command = stage["cmd"]
+        for key, value in variables.items():
+            command = command.replace("${" + key + "}", str(value))
+        commands[name] = command
+    return commands
 
 
 @pytest.mark.parametrize("stage", sorted(stage_commands()))

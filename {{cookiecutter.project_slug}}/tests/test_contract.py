@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.contract.validate import validate_file
 from {{ cookiecutter.package_name }}.errors import ContractViolation
-from {{ cookiecutter.package_name }}.validate import validate_file
 
 OUTPUT = "data/validated.parquet"
 REPORT = "reports/validation.json"

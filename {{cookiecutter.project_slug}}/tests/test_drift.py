@@ -3,12 +3,23 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT, read_yaml
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from {{ cookiecutter.package_name }} import drift
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.profile import bin_counts, category_profile, numeric_profile
+from {{ cookiecutter.package_name }}.drift.decision import DECISIONS, compare
+from {{ cookiecutter.package_name }}.drift.statistics import (
+    chi_square,
+    corrected_p_values,
+    jensen_shannon,
+    ks_from_counts,
+    psi,
+    wasserstein_from_counts,
+)
+from {{ cookiecutter.package_name }}.drift.summary import NumericSummary, summarize_batches
+from {{ cookiecutter.package_name }}.errors import CouldNotCheck, ProjectError
+from {{ cookiecutter.package_name }}.params import DriftParams, parse_params
+from {{ cookiecutter.package_name }}.pipeline.profile import bin_counts, category_profile, numeric_profile
 
 RNG = np.random.default_rng(7)
 REFERENCE = RNG.normal(0, 1, 60).round(1)
@@ -20,14 +31,14 @@ def counts(values, edges):
 
 
 def numeric_summary(values, edges):
-    summary = drift.NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64))
+    summary = NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64))
     summary.add(pd.Series(values), np.asarray(edges, dtype=float))
     return summary
 
 
 def test_binned_ks_with_one_edge_per_value_is_scipys_ks_2samp():
     edges = np.unique(np.concatenate([REFERENCE, CURRENT]))
-    statistic, p_value = drift.ks_from_counts(counts(REFERENCE, edges), counts(CURRENT, edges))
+    statistic, p_value = ks_from_counts(counts(REFERENCE, edges), counts(CURRENT, edges))
     expected = stats.ks_2samp(REFERENCE, CURRENT, method="asymp")
     assert statistic == pytest.approx(expected.statistic, abs=1e-12)
     assert p_value == pytest.approx(expected.pvalue, rel=1e-9)
@@ -35,7 +46,7 @@ def test_binned_ks_with_one_edge_per_value_is_scipys_ks_2samp():
 
 def test_binned_ks_on_coarse_edges_never_exceeds_the_exact_statistic():
     edges = np.quantile(REFERENCE, np.linspace(0, 1, 6))
-    statistic, _ = drift.ks_from_counts(counts(REFERENCE, edges), counts(CURRENT, edges))
+    statistic, _ = ks_from_counts(counts(REFERENCE, edges), counts(CURRENT, edges))
     assert 0 < statistic <= stats.ks_2samp(REFERENCE, CURRENT).statistic + 1e-12
 
 
@@ -45,7 +56,7 @@ def test_binned_wasserstein_with_tails_outside_the_reference_is_scipys():
     assert len(inside) < len(CURRENT), "the sample needs values outside the reference range"
     edges = np.unique(np.concatenate([REFERENCE, inside]))
     current = numeric_summary(CURRENT, edges)
-    distance = drift.wasserstein_from_counts(
+    distance = wasserstein_from_counts(
         counts(REFERENCE, edges),
         current.counts,
         edges,
@@ -57,7 +68,7 @@ def test_binned_wasserstein_with_tails_outside_the_reference_is_scipys():
 
 def test_chi_square_is_scipys_two_sample_test_and_drops_empty_categories():
     reference, current = np.array([30, 20, 10, 0]), np.array([10, 25, 15, 0])
-    statistic, p_value = drift.chi_square(reference, current)
+    statistic, p_value = chi_square(reference, current)
     expected = stats.chi2_contingency(np.array([reference[:3], current[:3]]))
     assert (statistic, p_value) == pytest.approx((expected.statistic, expected.pvalue))
 
@@ -65,21 +76,21 @@ def test_chi_square_is_scipys_two_sample_test_and_drops_empty_categories():
 def test_jensen_shannon_is_scipys_in_base_2():
     reference, current = np.array([30, 20, 10]), np.array([10, 25, 15])
     expected = jensenshannon(reference / 60, current / 50, base=2)
-    assert drift.jensen_shannon(reference, current) == pytest.approx(expected)
-    assert drift.jensen_shannon(np.array([1, 0]), np.array([0, 1])) == pytest.approx(1.0)
+    assert jensen_shannon(reference, current) == pytest.approx(expected)
+    assert jensen_shannon(np.array([1, 0]), np.array([0, 1])) == pytest.approx(1.0)
 
 
 def test_psi_by_hand_and_zero_for_equal_shares():
     reference, current = np.array([50, 50]), np.array([25, 75])
     expected = (0.25 - 0.5) * np.log(0.25 / 0.5) + (0.75 - 0.5) * np.log(0.75 / 0.5)
-    assert drift.psi(reference, current) == pytest.approx(expected)
-    assert drift.psi(reference, reference * 3) == 0
+    assert psi(reference, current) == pytest.approx(expected)
+    assert psi(reference, reference * 3) == 0
 
 
 def test_corrections_match_their_definitions():
     p_values = [0.01, 0.04, 0.03, 0.5]
-    assert drift.corrected_p_values(p_values, "bonferroni").tolist() == [0.04, 0.16, 0.12, 1.0]
-    bh = drift.corrected_p_values(p_values, "benjamini-hochberg")
+    assert corrected_p_values(p_values, "bonferroni").tolist() == [0.04, 0.16, 0.12, 1.0]
+    bh = corrected_p_values(p_values, "benjamini-hochberg")
     assert bh == pytest.approx(stats.false_discovery_control(p_values, method="bh"))
 
 
@@ -116,31 +127,27 @@ def profile():
     return small_profile(frame(3000, seed=1))
 
 
-SETTINGS = drift.DriftSettings()
+SETTINGS = DriftParams()
 
 
 def test_chunks_fold_into_the_same_summary_as_one_frame(profile):
     current = frame(900, shift=0.3, seed=2)
-    whole = drift.summarize_batches(profile, [current])
-    chunked = drift.summarize_batches(
-        profile, (current.iloc[i : i + 250] for i in range(0, 900, 250))
-    )
+    whole = summarize_batches(profile, [current])
+    chunked = summarize_batches(profile, (current.iloc[i : i + 250] for i in range(0, 900, 250)))
     assert whole.rows == chunked.rows == 900
     assert whole.columns["x"].counts.tolist() == chunked.columns["x"].counts.tolist()
     assert whole.columns["color"].counts == chunked.columns["color"].counts
 
 
 def test_the_same_population_does_not_drift(profile):
-    result = drift.compare(
-        profile, drift.summarize_batches(profile, [frame(2000, seed=3)]), SETTINGS
-    )
+    result = compare(profile, summarize_batches(profile, [frame(2000, seed=3)]), SETTINGS)
     assert result.decision == "no_drift", result.reasons
     assert all(column.corrected_p_value >= column.p_value for column in result.columns)
 
 
 def test_a_shifted_column_drifts_with_test_and_effect_reported(profile):
-    result = drift.compare(
-        profile, drift.summarize_batches(profile, [frame(2000, shift=0.3, seed=4)]), SETTINGS
+    result = compare(
+        profile, summarize_batches(profile, [frame(2000, shift=0.3, seed=4)]), SETTINGS
     )
     by_name = {column.column: column for column in result.columns}
     assert result.decision == "drift"
@@ -154,7 +161,7 @@ def test_a_shifted_column_drifts_with_test_and_effect_reported(profile):
 def test_unseen_categories_count_and_missing_values_drift(profile):
     current = frame(2000, seed=5, missing=0.2)
     current.loc[:99, "color"] = "green"
-    result = drift.compare(profile, drift.summarize_batches(profile, [current]), SETTINGS)
+    result = compare(profile, summarize_batches(profile, [current]), SETTINGS)
     by_name = {column.column: column for column in result.columns}
     assert by_name["color"].unseen == {"green": 100}
     assert by_name["color"].drifted
@@ -163,33 +170,31 @@ def test_unseen_categories_count_and_missing_values_drift(profile):
 
 
 def test_the_share_of_drifted_columns_decides(profile):
-    summary = drift.summarize_batches(profile, [frame(2000, shift=0.3, seed=4)])
-    strict = drift.DriftSettings(drifted_share=0.9)
-    assert drift.compare(profile, summary, strict).decision == "no_drift"
+    summary = summarize_batches(profile, [frame(2000, shift=0.3, seed=4)])
+    strict = DriftParams(drifted_share=0.9)
+    assert compare(profile, summary, strict).decision == "no_drift"
 
 
 def test_predictions_are_compared_and_the_target_may_be_absent(profile):
     current = frame(1000, seed=6).drop(columns="label")
-    summary = drift.summarize_batches(profile, [current], predict=lambda f: np.repeat("1", len(f)))
-    result = drift.compare(profile, summary, SETTINGS)
+    summary = summarize_batches(profile, [current], predict=lambda f: np.repeat("1", len(f)))
+    result = compare(profile, summary, SETTINGS)
     assert [column.column for column in result.columns] == ["x", "color"]
     assert result.predictions.drifted
     assert "the model's predictions drifted" in result.reasons
 
 
 def test_a_missing_feature_column_cannot_be_checked(profile):
-    with pytest.raises(drift.CouldNotCheck, match="lacks the column"):
-        drift.summarize_batches(profile, [frame(100).drop(columns="x")])
+    with pytest.raises(CouldNotCheck, match="lacks the column"):
+        summarize_batches(profile, [frame(100).drop(columns="x")])
 
 
 def test_the_result_is_plain_json(profile):
     import json
 
-    result = drift.compare(
-        profile, drift.summarize_batches(profile, [frame(500, seed=8)]), SETTINGS
-    )
+    result = compare(profile, summarize_batches(profile, [frame(500, seed=8)]), SETTINGS)
     document = json.loads(json.dumps(result.to_dict()))
-    assert document["decision"] in drift.DECISIONS
+    assert document["decision"] in DECISIONS
     assert document["columns"][0]["histogram"]["labels"]
 
 
@@ -197,11 +202,13 @@ def test_the_result_is_plain_json(profile):
 
 
 def test_settings_read_the_projects_params(project_params):
-    settings = drift.DriftSettings.from_params(project_params)
+    document = read_yaml(PROJECT_ROOT / "params.yaml")
+    settings = project_params.drift
+    assert isinstance(settings, DriftParams)
     assert settings.correction == "bonferroni"
-    assert settings.alpha == project_params["drift"]["alpha"]
-    assert settings.min_wasserstein == project_params["drift"]["min_effect"]["wasserstein"]
-    assert settings.window == project_params["drift"]["window"]["policy"]
+    assert settings.alpha == document["drift"]["alpha"]
+    assert settings.min_effect.wasserstein == document["drift"]["min_effect"]["wasserstein"]
+    assert settings.window.policy == document["drift"]["window"]["policy"]
 
 
 @pytest.mark.parametrize(
@@ -211,10 +218,11 @@ def test_settings_read_the_projects_params(project_params):
         ({"alpha": 0}, "drift.alpha"),
         ({"chunk_rows": 2.5}, "drift.chunk_rows"),
         ({"min_effect": {"wasserstein": -1}}, "drift.min_effect.wasserstein"),
-        ({"retrain": True}, "unknown drift settings: retrain"),
+        ({"retrain": True}, "unknown setting `drift.retrain`"),
     ],
 )
-def test_bad_settings_are_named(project_params, change, message):
-    params = {**project_params, "drift": {**project_params["drift"], **change}}
+def test_bad_settings_are_named(params, change, message):
+    document = params.model_dump()
+    changed = {**document, "drift": {**document["drift"], **change}}
     with pytest.raises(ProjectError, match=message):
-        drift.DriftSettings.from_params(params)
+        parse_params(changed)

@@ -9,21 +9,18 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from {{ cookiecutter.package_name }} import cli, config
-from {{ cookiecutter.package_name }}.drift import CouldNotCheck, DriftSettings
-from {{ cookiecutter.package_name }}.drift_check import (
-    fetch_reference,
-    run_check,
-    simulate_batch,
-    simulated_drift,
-)
-from {{ cookiecutter.package_name }}.drift_source import (
+from {{ cookiecutter.package_name }} import cli, paths
+from {{ cookiecutter.package_name }}.contract.schema import Column, Schema
+from {{ cookiecutter.package_name }}.drift.check import fetch_reference, run_check
+from {{ cookiecutter.package_name }}.drift.simulate import simulate_batch, simulated_drift
+from {{ cookiecutter.package_name }}.drift.source import (
     ContractTally,
     checked_frame,
     number_violations,
     text_violations,
 )
-from {{ cookiecutter.package_name }}.schema import Column, Schema
+from {{ cookiecutter.package_name }}.errors import CouldNotCheck
+from {{ cookiecutter.package_name }}.params import DriftParams, load_params, parse_params
 
 CALM, DRIFTED = "2030-01-01", "2030-03-01"
 
@@ -35,9 +32,11 @@ def project(trained_project, tmp_path_factory):
     shutil.copytree(trained_project, folder)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
-        params = config.load_params()
-        params["drift"]["simulation"]["start"] = CALM
-        config.PARAMS.write_text(json.dumps(params), encoding="utf-8")  # JSON is YAML
+        document = load_params().model_dump()
+        document["drift"]["simulation"]["start"] = CALM
+        document["drift"]["source"] = "data/current/{date}.parquet"
+        paths.PARAMS.write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML
+        params = load_params()
         for date in (CALM, DRIFTED):
             simulate_batch(params, date)
     return folder
@@ -54,7 +53,7 @@ def check(output, *args):
 
 
 def test_the_simulator_drifts_more_every_day(project):
-    settings = DriftSettings(simulation_start=CALM, simulation_per_day=0.02, simulation_max=1.5)
+    settings = DriftParams(simulation={"start": CALM, "per_day": 0.02, "max": 1.5})
     assert simulated_drift(settings, "2029-12-01") == 0
     assert simulated_drift(settings, "2030-01-11") == pytest.approx(0.2)
     assert simulated_drift(settings, "2031-01-01") == 1.5
@@ -62,11 +61,11 @@ def test_the_simulator_drifts_more_every_day(project):
     pd.testing.assert_frame_equal(first, again)
 
 
-def test_the_training_population_shows_no_drift(in_project, project_params):
+def test_the_training_population_shows_no_drift(in_project, params):
     assert check(in_project, "--date", CALM) == 0
     document = json.loads((in_project / "drift.json").read_text())
     assert document["status"] == "no_drift"
-    assert document["result"]["performance"]["metric"] == project_params["gate"]["metric"]
+    assert document["result"]["performance"]["metric"] == params.gate.metric
     assert {row["column"] for row in document["result"]["columns"]} >= {"customer_age", "region"}
     page = (in_project / "drift.html").read_text()
     assert page.count("<svg") == len(document["result"]["columns"]) + 1  # + predictions
@@ -86,8 +85,9 @@ def test_a_drifted_batch_exits_1_and_names_the_columns(in_project, capsys):
 def test_csv_in_chunks_gives_the_same_result_as_parquet(in_project, project, tmp_path):
     batch = pd.read_parquet(project / f"data/current/{DRIFTED}.parquet")
     batch.to_csv(tmp_path / "batch.csv", index=False)
-    params = config.load_params()
-    params["drift"]["chunk_rows"] = 300
+    document = load_params().model_dump()
+    document["drift"]["chunk_rows"] = 300
+    params = parse_params(document)
     parquet = run_check(params, date=DRIFTED, output_dir=tmp_path / "a")
     csv = run_check(params, str(tmp_path / "*.csv"), DRIFTED, output_dir=tmp_path / "b")
     for key in ("drifted_columns", "drifted_share"):

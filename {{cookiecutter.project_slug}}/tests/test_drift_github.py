@@ -8,20 +8,20 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.drift import DriftSettings
-from {{ cookiecutter.package_name }}.drift_retrain import (
-    TOKEN_NOTE,
-    open_pull_request,
-    write_training_data,
-)
-from {{ cookiecutter.package_name }}.drift_source import CurrentFiles
-from {{ cookiecutter.package_name }}.github_issues import (
+from {{ cookiecutter.package_name }}.contract.schema import parse_schema
+from {{ cookiecutter.package_name }}.drift.issues import (
     DRIFT_LABEL,
     FAILED_LABEL,
     IssueTracker,
     sync_issues,
 )
-from {{ cookiecutter.package_name }}.schema import parse_schema
+from {{ cookiecutter.package_name }}.drift.retrain import (
+    TOKEN_NOTE,
+    open_pull_request,
+    write_training_data,
+)
+from {{ cookiecutter.package_name }}.drift.source import CurrentFiles
+from {{ cookiecutter.package_name }}.params import DriftParams
 
 
 class FakeGitHub:
@@ -83,7 +83,7 @@ def document(status, date="2030-01-01"):
             "predictions": None,
             "performance": None,
             "current_rows": 500,
-            "settings": DriftSettings().__dict__,
+            "settings": DriftParams().model_dump(),
         }
     return {
         "status": status,
@@ -160,7 +160,7 @@ def batch(tmp_path, monkeypatch):
     [("append", 5, "label,x\n0,0.5"), ("replace", 2, "x,label\n1.5,1"), ("last_n", 4, "x,label")],
 )
 def test_window_policies(batch, policy, rows, first):
-    settings = DriftSettings(window=policy, window_batches=2)
+    settings = DriftParams(window={"policy": policy, "batches": 2})
     if policy == "last_n":
         write_training_data(settings, batch, SCHEMA, "raw.csv", "2030-01-01")
     before, after, tracked = write_training_data(settings, batch, SCHEMA, "raw.csv", "2030-01-08")

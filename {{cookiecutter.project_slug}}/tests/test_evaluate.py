@@ -5,20 +5,20 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, TASKS, demo_frame, demo_schema, model_params, read_yaml
 
+from {{ cookiecutter.package_name }}.contract.schema import parse_schema
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.evaluate import (
+from {{ cookiecutter.package_name }}.pipeline.evaluate import (
     MAX_CURVE_POINTS,
     PLOTS_BY_TASK,
     binary_curves,
     evenly_thinned,
     feature_importance,
-    positive_label_of,
     regression_tables,
     score,
 )
-from {{ cookiecutter.package_name }}.features import build_pipeline
-from {{ cookiecutter.package_name }}.metrics import METRICS
-from {{ cookiecutter.package_name }}.schema import parse_schema
+from {{ cookiecutter.package_name }}.pipeline.features import build_pipeline
+from {{ cookiecutter.package_name }}.pipeline.metrics import positive_label_of
+from {{ cookiecutter.package_name }}.tasks import METRICS
 
 QUICK_FAMILY = {
     "binary_classification": "logistic",
@@ -127,3 +127,5 @@ def test_positive_label_defaults_to_the_last_class_and_must_be_learned():
     assert positive_label_of(binary, [0, 1]) == 1
     with pytest.raises(ProjectError, match="not a class the model learned"):
         positive_label_of(binary, [2, 3])
+    with pytest.raises(ProjectError, match="the training data holds one class"):
+        positive_label_of(binary, [1])

@@ -2,13 +2,14 @@ import pandas as pd
 import pytest
 from conftest import TASKS, demo_frame, demo_schema, model_params
 
+from {{ cookiecutter.package_name }}.contract.schema import parse_schema
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.features import (
+from {{ cookiecutter.package_name }}.params import ModelParams, parse_params
+from {{ cookiecutter.package_name }}.pipeline.features import (
     FAMILIES_BY_TASK,
     build_pipeline,
     build_preprocessor,
 )
-from {{ cookiecutter.package_name }}.schema import parse_schema
 
 FAMILY_CASES = [(task, family) for task in TASKS for family in FAMILIES_BY_TASK[task]]
 
@@ -35,7 +36,7 @@ def test_hyperparameters_and_seed_come_from_params():
 
 
 def test_missing_hyperparameters_fall_back_to_defaults():
-    params = {"family": "hist_gradient_boosting", "seed": 0}
+    params = ModelParams(family="hist_gradient_boosting", seed=0)
     model = build_pipeline(demo_schema("regression"), "regression", params).named_steps["model"]
     assert model.max_iter == 100
 
@@ -67,29 +68,56 @@ def test_unseen_categories_and_missing_values_still_predict():
 @pytest.mark.parametrize(
     ("task", "params", "problem", "fix"),
     [
-        ("regression", {"family": "xgboost", "seed": 0}, "does not fit", "linear, random_forest"),
-        ("regression", {"family": "logistic", "seed": 0}, "does not fit task regression", "linear"),
-        ("binary_classification", {"family": "linear", "seed": 0}, "does not fit", "logistic"),
-        ("binary_classification", {"seed": 0}, "model.family", "add"),
         (
             "regression",
-            {"family": "linear", "seed": 0, "hyperparameters": {"linear": {"alpah": 1}}},
+            ModelParams(family="logistic", seed=0),
+            "does not fit task regression",
+            "linear",
+        ),
+        ("binary_classification", ModelParams(family="linear", seed=0), "does not fit", "logistic"),
+        (
+            "regression",
+            ModelParams(family="linear", seed=0, hyperparameters={"linear": {"alpah": 1}}),
             "unknown alpah",
             "alpha",
         ),
-        (
-            "regression",
-            {"family": "linear", "seed": 0, "hyperparameters": {"linear": [1]}},
-            "not a mapping",
-            "name: value",
-        ),
-        ("ranking", {"family": "linear", "seed": 0}, "unknown", "regression"),
+        ("ranking", ModelParams(family="linear", seed=0), "unknown", "regression"),
     ],
 )
 def test_bad_model_settings_say_what_is_allowed(task, params, problem, fix):
     with pytest.raises(ProjectError, match=problem) as raised:
         build_pipeline(demo_schema("regression"), task, params)
     assert fix in raised.value.fix
+
+
+@pytest.mark.parametrize(
+    ("model", "problem", "fix"),
+    [
+        (
+            {"family": "xgboost", "seed": 0},
+            "model.family.*'linear', 'random_forest'",
+            "model.family",
+        ),
+        ({"famly": "linear", "seed": 0}, "unknown setting `model.famly`", "`model.family`"),
+        (
+            {"family": "linear", "seed": 0, "hyperparameters": {"linear": [1]}},
+            "model.hyperparameters.linear.*valid dictionary",
+            "model.hyperparameters.linear",
+        ),
+    ],
+)
+def test_bad_model_settings_are_refused_when_params_are_read(model, problem, fix):
+    document = {"task": "regression", "gate": {"metric": "rmse", "threshold": 100}, "model": model}
+    with pytest.raises(ProjectError, match=problem) as raised:
+        parse_params(document)
+    assert fix in raised.value.fix
+
+
+def test_an_unset_family_defaults_to_hist_gradient_boosting():
+    params = parse_params({"task": "regression", "gate": {"metric": "rmse", "threshold": 1}})
+    assert params.model.family == "hist_gradient_boosting"
+    model = build_pipeline(demo_schema("regression"), "regression", params.model)
+    assert type(model.named_steps["model"]).__name__ == "HistGradientBoostingRegressor"
 
 
 def test_numeric_codes_with_categories_are_one_hot_encoded():

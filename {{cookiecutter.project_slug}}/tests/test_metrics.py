@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.metrics import METRICS, compute_metrics, gate
+from {{ cookiecutter.package_name }}.params import GateParams
+from {{ cookiecutter.package_name }}.pipeline.gate import judge
+from {{ cookiecutter.package_name }}.pipeline.metrics import compute_metrics
+from {{ cookiecutter.package_name }}.tasks import METRICS
+
+
+def gate(metrics, metric, threshold):
+    """The gate on its threshold alone (no model in production)."""
+    return judge(metrics, None, GateParams(metric=metric, threshold=threshold))
 
 
 def test_every_task_has_its_metrics_with_a_direction():
@@ -15,7 +23,7 @@ def test_every_task_has_its_metrics_with_a_direction():
 
 
 def test_the_projects_gate_uses_one_of_its_tasks_metrics(project_params):
-    assert project_params["gate"]["metric"] in METRICS[project_params["task"]]
+    assert project_params.gate.metric in METRICS[project_params.task]
 
 
 def test_binary_metrics_on_a_known_example():
@@ -80,8 +88,10 @@ def test_regression_metrics_on_a_known_example():
 def test_gate_knows_which_way_is_better(metric, value, threshold, passed):
     result = gate({metric: value}, metric, threshold)
     assert result.passed is passed
-    assert ("passed" if passed else "FAILED") in str(result)
-    assert (">=" if result.higher_is_better else "<=") in str(result)
+    assert result.threshold_passed is passed
+    assert result.production is None
+    assert ("passed" if passed else "FAILED") in result.threshold_line()
+    assert (">=" if result.higher_is_better else "<=") in result.threshold_line()
 
 
 def test_gate_refuses_unknown_or_missing_metrics():

@@ -8,9 +8,9 @@ import nbformat
 import pytest
 from conftest import PROJECT_ROOT
 
-from {{ cookiecutter.package_name }} import release
-from {{ cookiecutter.package_name }}.metrics import gate
-from {{ cookiecutter.package_name }}.registry import Version
+from {{ cookiecutter.package_name }}.pipeline.gate import judge
+from {{ cookiecutter.package_name }}.release import card as release
+from {{ cookiecutter.package_name }}.release.tags import Version
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "model_card.ipynb"
 LOCK = """\
@@ -29,16 +29,25 @@ stages:
 
 
 @pytest.fixture(scope="module")
-def card(trained_project, tmp_path_factory, project_params):
+def card(trained_project, tmp_path_factory, params):
     """(context, markdown, html) of a model card rendered for the trained project."""
-    root = tmp_path_factory.mktemp("card") / "project"
-    shutil.copytree(trained_project, root)
+    root = tmp_path_factory.mktemp("card") / "bundle"
+    root.mkdir()
+    # The bundle's files, as build_bundle copies them from the released commit.
+    for name in ("models/model.json", "models/profile.json", "metrics.json", "schema.yaml"):
+        shutil.copy(trained_project / name, root)
     shutil.copy(PROJECT_ROOT / "dvc.yaml", root / "dvc.yaml")
+    (root / "dvc.lock").write_text(LOCK)
     metrics = json.loads((root / "metrics.json").read_text())
-    gate_settings = project_params["gate"]
-    report = release.GateReport(
-        gate(metrics, gate_settings["metric"], gate_settings["threshold"]), None
-    )
+    report = judge(metrics, None, params.gate)
+    if params.task == "regression":
+        results = (
+            "per-segment",
+            release.per_segment_results(trained_project / "plots/predictions.csv"),
+        )
+    else:
+        confusion = trained_project / "plots/confusion_matrix.csv"
+        results = ("per-class", release.per_class_results(confusion))
     version = Version(
         "the-model",
         "v1.2.0",
@@ -48,7 +57,7 @@ def card(trained_project, tmp_path_factory, project_params):
         "octocat",
         "",
     )
-    context = release.card_context(root, version, project_params, report, LOCK)
+    context = release.card_context(root, version, params, report, results)
     release.render_model_card(context, root, NOTEBOOK)
     return context, (root / "model_card.md").read_text(), (root / "model_card.html").read_text()
 
@@ -62,13 +71,13 @@ def test_the_notebook_is_saved_without_outputs():
             assert cell.execution_count is None
 
 
-def test_the_card_shows_every_metric_and_the_gate(card, project_params):
+def test_the_card_shows_every_metric_and_the_gate(card, params):
     context, markdown, _ = card
 
     for name, value in context["metrics"].items():
         assert f"| {name} | {value:.4f} |" in markdown
-    assert f"Quality gate on `{project_params['gate']['metric']}`: ✅ passed" in markdown
-    assert "production: no other version in production to compare with" in markdown
+    assert f"Quality gate on `{params.gate.metric}`: ✅ passed" in markdown
+    assert "against production: no model is in production yet" in markdown
 
 
 def test_the_card_has_every_section(card):

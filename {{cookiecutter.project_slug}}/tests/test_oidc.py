@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from {{ cookiecutter.package_name }} import oidc, remote
+from {{ cookiecutter.package_name }}.edge import dvc as remote
+from {{ cookiecutter.package_name }}.edge import oidc
 from {{ cookiecutter.package_name }}.errors import ProjectError
 
 REQUEST_TOKEN = "runtime-request-token"

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.profile import (
+from {{ cookiecutter.package_name }}.params import parse_params
+from {{ cookiecutter.package_name }}.pipeline.profile import (
     bin_counts,
     category_profile,
     numeric_profile,
@@ -77,14 +78,16 @@ def test_the_profile_covers_every_column_and_the_predictions(trained_project, sc
         assert set(predictions["counts"]) == set(profile["columns"][schema.target]["counts"])
 
 
-def test_profile_file_is_deterministic(trained_project, project_params, monkeypatch):
+def test_profile_file_is_deterministic(trained_project, params, monkeypatch):
     monkeypatch.chdir(trained_project)
     before = (trained_project / "models/profile.json").read_bytes()
-    profile_file(project_params)
+    profile_file(params)
     assert (trained_project / "models/profile.json").read_bytes() == before
 
 
 @pytest.mark.parametrize("quantiles", [0, -3, 2.5, "many", True])
-def test_profile_quantiles_must_be_a_positive_whole_number(quantiles, project_params):
+def test_profile_quantiles_must_be_a_positive_whole_number(quantiles, params):
+    # Refused when params.yaml is read, before any stage runs.
+    document = {**params.model_dump(), "profile": {"quantiles": quantiles}}
     with pytest.raises(ProjectError, match=r"profile\.quantiles"):
-        profile_file({**project_params, "profile": {"quantiles": quantiles}})
+        parse_params(document)

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 from registry_repos import MODEL, git, origin_tags, private_repos, released, second_clone
 
-from {{ cookiecutter.package_name }} import cli, registry
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.registry import NoVersionInStage, Registry
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.edge.git import remote_env, tagger
+from {{ cookiecutter.package_name }}.errors import NoVersionInStage, ProjectError
+from {{ cookiecutter.package_name }}.release.fetch import fetch
+from {{ cookiecutter.package_name }}.release.registry import Registry
+from {{ cookiecutter.package_name }}.release.tags import configured_stages, model_artifact
+from {{ cookiecutter.package_name }}.release.views import history, show
 
 
 @pytest.fixture
@@ -62,7 +66,7 @@ def test_promotion_rollback_and_history(repos):
     assert rollback.created == (f"{MODEL}#production!#4", f"{MODEL}#production#5")
     assert reg.current("production").version == "v1.0.0"
     assert reg.current("staging") is None
-    events = [(row["event"], row["version"]) for row in reg.history() if row["stage"]]
+    events = [(row["event"], row["version"]) for row in history(reg) if row["stage"]]
     assert events == [
         ("assignment", "v1.0.0"),
         ("unassignment", "v1.0.0"),
@@ -74,7 +78,7 @@ def test_promotion_rollback_and_history(repos):
                                         *second.created, *rollback.created}  # fmt: skip
     message = git("tag", "-l", "--format=%(contents)", rollback.created[-1], cwd=origin).stdout
     assert message.strip() == "v1.1.0 misbehaves"
-    last = reg.history()[-1]
+    last = history(reg)[-1]
     assert (last["by"], last["why"]) == ("Maintainer", "v1.1.0 misbehaves")
 
 
@@ -87,7 +91,7 @@ def test_gto_reads_the_same_production_version(repos):
 
     (shown,) = api.find_versions_in_stage(".", MODEL, "production")
     assert shown.version == "v1.0.0"
-    assert reg.show()["stages"] == {"staging": None, "production": "v1.0.0"}
+    assert show(reg)["stages"] == {"staging": None, "production": "v1.0.0"}
 
 
 def test_assigning_the_current_version_again_creates_nothing(repos):
@@ -167,7 +171,13 @@ def test_a_promotion_that_keeps_losing_fails_cleanly(repos, tmp_path, monkeypatc
     origin, _, _ = repos
     released(repos, "v1", "v2")
     b = second_clone(origin, tmp_path / "b")
-    monkeypatch.setattr(Registry, "push", lambda self, tags: False)
+
+    def rejected(self, tags):
+        # As a rejected push does: the local tags are removed, and False says "retry".
+        self.delete_local(tags)
+        return False
+
+    monkeypatch.setattr(Registry, "push", rejected)
 
     with pytest.raises(ProjectError, match="3 pushes were rejected") as error:
         b.assign("v1.1.0", "production")
@@ -216,7 +226,7 @@ def test_fetch_by_stage_writes_the_model_profile_metrics_and_version(repos, tmp_
     reg.assign("v1.0.0", "production")
     shutil.rmtree(clone / ".dvc" / "cache")  # everything comes from the DVC remote
 
-    record = registry.fetch(reg, tmp_path / "out", stage="production")
+    record = fetch(reg, tmp_path / "out", stage="production")
 
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
@@ -263,20 +273,20 @@ def test_fetch_names_a_model_missing_from_the_remote(repos, tmp_path):
     with pytest.raises(
         ProjectError, match=r"`models/model\.joblib` of demo-model@v1\.0\.0"
     ) as error:
-        registry.fetch(reg, tmp_path / "out", stage="production")
+        fetch(reg, tmp_path / "out", stage="production")
 
     assert "dvc push" in error.value.fix
 
 
 def test_the_token_reaches_git_as_a_header_never_in_the_url():
-    env = registry.remote_env("https://github.com/acme/model.git", {"GITHUB_TOKEN": "s3cret"})
-    local = registry.remote_env("/srv/origin.git", {"GITHUB_TOKEN": "s3cret"})
+    env = remote_env("https://github.com/acme/model.git", {"GITHUB_TOKEN": "s3cret"})
+    local = remote_env("/srv/origin.git", {"GITHUB_TOKEN": "s3cret"})
 
     assert env["GIT_CONFIG_KEY_0"] == "http.https://github.com/.extraheader"
     assert env["GIT_CONFIG_VALUE_0"].startswith("AUTHORIZATION: basic ")
     assert "s3cret" not in env["GIT_CONFIG_VALUE_0"]
     assert "GIT_CONFIG_COUNT" not in local
-    preferred = registry.remote_env(
+    preferred = remote_env(
         "https://github.com/a/b", {"GITHUB_TOKEN": "x", "REPO_TOKEN": "y", "GIT_CONFIG_COUNT": "1"}
     )
     assert preferred["GIT_CONFIG_COUNT"] == "2"
@@ -286,21 +296,21 @@ def test_the_token_reaches_git_as_a_header_never_in_the_url():
 def test_tags_record_the_workflow_actor(monkeypatch):
     monkeypatch.setenv("GITHUB_ACTOR", "octocat")
 
-    assert registry.tagger() == ("octocat", "octocat@users.noreply.github.com")
+    assert tagger() == ("octocat", "octocat@users.noreply.github.com")
 
 
 def test_stages_come_from_the_gto_config(tmp_path):
     (tmp_path / ".gto").write_text("stages: [dev, prod]\n")
 
-    assert registry.configured_stages(tmp_path) == ("dev", "prod")
-    assert registry.configured_stages(tmp_path / "missing") == ("staging", "production")
+    assert configured_stages(tmp_path) == ("dev", "prod")
+    assert configured_stages(tmp_path / "missing") == ("staging", "production")
 
 
 def test_the_project_declares_its_model_and_stages():
     root = Path(__file__).resolve().parents[1]
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
-    name, path = registry.model_artifact(root / "dvc.yaml")
+    name, path = model_artifact(root / "dvc.yaml")
 
     assert (name, path) == (project["name"], "models/model.joblib")
-    assert registry.configured_stages(root) == ("staging", "production")
+    assert configured_stages(root) == ("staging", "production")

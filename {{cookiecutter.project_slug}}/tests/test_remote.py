@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import cli, remote
+from {{ cookiecutter.package_name }} import cli, paths
 from {{ cookiecutter.package_name }}.demo_data import write_csv
+from {{ cookiecutter.package_name }}.edge.dvc import credentials_env as remote_credentials_env
 from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.params import parse_params
+from {{ cookiecutter.package_name }}.pipeline import remote
+
+
+def with_push(document, push):
+    return parse_params({**document.model_dump(), "ci": {"push_outputs": push}})
 
 
 def dvc(*args):
@@ -26,18 +33,18 @@ def dvc_project(workspace, tmp_path, task, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     subprocess.run(["git", "init", "--quiet"], check=True)
     dvc("init", "--quiet")
-    write_csv(remote.DEMO_DATA, task)
-    dvc("add", "--quiet", str(remote.DEMO_DATA))
+    write_csv(paths.DEMO_DATA, task)
+    dvc("add", "--quiet", str(paths.DEMO_DATA))
     return workspace
 
 
 def set_remote(url):
-    dvc("remote", "add", "--default", "--force", remote.REMOTE_NAME, str(url))
+    dvc("remote", "add", "--default", "--force", paths.DVC_REMOTE, str(url))
 
 
 def forget_data():
     """Remove the data and DVC's cache, as on a fresh runner."""
-    remote.DEMO_DATA.unlink()
+    paths.DEMO_DATA.unlink()
     shutil.rmtree(".dvc/cache", ignore_errors=True)
 
 
@@ -81,15 +88,15 @@ def test_a_failing_remote_is_noted_and_does_not_fail(dvc_project, tmp_path):
 
 
 def test_changed_demo_data_is_reported_unavailable(dvc_project, tmp_path, task):
-    write_csv(remote.DEMO_DATA, task, n_rows=10)
-    dvc("add", "--quiet", str(remote.DEMO_DATA))
+    write_csv(paths.DEMO_DATA, task, n_rows=10)
+    dvc("add", "--quiet", str(paths.DEMO_DATA))
     set_remote(tmp_path / "does-not-exist")
     forget_data()
 
     notes = remote.pull()
 
     assert "is unavailable: the regenerated demo data does not match" in notes[-1]
-    assert not remote.DEMO_DATA.exists()
+    assert not paths.DEMO_DATA.exists()
 
 
 def test_other_missing_data_is_reported_unavailable(dvc_project, tmp_path):
@@ -106,8 +113,8 @@ def test_other_missing_data_is_reported_unavailable(dvc_project, tmp_path):
 
 
 def test_a_failed_repro_is_noted_for_the_report(workspace):
-    remote.NOTES.parent.mkdir(parents=True)
-    remote.NOTES.write_text("earlier note\n")
+    paths.NOTES.parent.mkdir(parents=True)
+    paths.NOTES.write_text("earlier note\n")
 
     def failing_dvc(*args, env=None):
         return 1, "ERROR: failed to reproduce 'validate'"
@@ -119,20 +126,20 @@ def test_a_failed_repro_is_noted_for_the_report(workspace):
     assert "`dvc repro` failed (ERROR: failed to reproduce 'validate')" in notes[1]
 
 
-def test_push_outputs_only_when_params_ask(workspace):
+def test_push_outputs_only_when_params_ask(workspace, params):
     calls = []
 
     def recording_dvc(*args, env=None):
         calls.append(args)
         return 0, ""
 
-    assert not remote.push_outputs({"ci": {"push_outputs": False}}, dvc=recording_dvc)
-    assert remote.push_outputs({"ci": {"push_outputs": True}}, dvc=recording_dvc)
+    assert not remote.push_outputs(with_push(params, False), dvc=recording_dvc)
+    assert remote.push_outputs(with_push(params, True), dvc=recording_dvc)
     assert calls == [("push", "--run-cache")]
 
 
 def test_text_secrets_become_files(tmp_path):
-    env = remote.credentials_env(
+    env = remote_credentials_env(
         {"GOOGLE_APPLICATION_CREDENTIALS_JSON": '{"type": "service_account"}'}, tmp_path
     )
     path = Path(env["GOOGLE_APPLICATION_CREDENTIALS"])
@@ -142,11 +149,11 @@ def test_text_secrets_become_files(tmp_path):
 
 
 def test_report_command_shows_the_notes_on_top(workspace, monkeypatch):
-    remote.NOTES.parent.mkdir(parents=True)
-    remote.NOTES.write_text("from pull\n\n")
+    paths.NOTES.parent.mkdir(parents=True)
+    paths.NOTES.write_text("from pull\n\n")
     seen = {}
     monkeypatch.setattr(
-        "{{ cookiecutter.package_name }}.report.write_pr_report",
+        "{{ cookiecutter.package_name }}.review.report.write_pr_report",
         lambda base, output, notes: seen.update(base=base, notes=notes),
     )
 

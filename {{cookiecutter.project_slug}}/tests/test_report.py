@@ -1,3 +1,4 @@
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -5,7 +6,9 @@ import sys
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.report import (
+from {{ cookiecutter.package_name }}.params import GateParams
+from {{ cookiecutter.package_name }}.pipeline.gate import ProductionMetrics
+from {{ cookiecutter.package_name }}.review.report import (
     MetricChange,
     PrReportInputs,
     fingerprints_from_lock,
@@ -26,7 +29,7 @@ def inputs(metrics_diff, **overrides):
         "metrics_diff": metrics_diff,
         "params_diff": {},
         "validation": VALID,
-        "gate_params": GATE,
+        "gate": GateParams(**GATE),
     }
     return PrReportInputs(**(values | overrides))
 
@@ -87,9 +90,13 @@ def test_gate_fails_below_threshold_and_says_so_last():
 
 def test_gate_compares_with_production_within_tolerance():
     diff = {"metrics.json": {"roc_auc": {"old": 0.9, "new": 0.88}}}
-    ok, passed_ok = render_pr_report(inputs(diff, production_metrics={"roc_auc": 0.885}))
-    _, passed_worse = render_pr_report(inputs(diff, production_metrics={"roc_auc": 0.9}))
-    assert passed_ok and "against production (0.8850" in ok
+    ok, passed_ok = render_pr_report(
+        inputs(diff, production=ProductionMetrics("v0.1.0", {"roc_auc": 0.885}))
+    )
+    _, passed_worse = render_pr_report(
+        inputs(diff, production=ProductionMetrics("v0.1.0", {"roc_auc": 0.9}))
+    )
+    assert passed_ok and "against production: roc_auc 0.8800 vs production v0.1.0's 0.8850" in ok
     assert not passed_worse
 
 
@@ -157,6 +164,10 @@ def test_fingerprints_skip_source_files(tmp_path):
 def test_gate_command_exits_1_with_the_reason_when_the_gate_fails(trained_project, tmp_path):
     project = tmp_path / "project"
     shutil.copytree(trained_project, project)
+    # The gate reads metrics.json only as the output dvc.lock records.
+    md5 = hashlib.md5((project / "metrics.json").read_bytes()).hexdigest()
+    lock = {"stages": {"evaluate": {"outs": [{"path": "metrics.json", "md5": md5}]}}}
+    (project / "dvc.lock").write_text(yaml.safe_dump(lock))
 
     def gate():
         return subprocess.run(

@@ -3,21 +3,20 @@ import copy
 import pandas as pd
 import pytest
 import yaml
-from conftest import PROJECT_ROOT, read_yaml
+from conftest import read_yaml
 
-from {{ cookiecutter.package_name }} import demo_data
-from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.schema import (
+from {{ cookiecutter.package_name }} import demo_data, paths
+from {{ cookiecutter.package_name }}.contract.infer import (
     infer_column,
     infer_file,
     infer_schema,
-    load_schema,
-    parse_schema,
     schema_yaml,
     target_column,
     with_raw_data,
 )
-from {{ cookiecutter.package_name }}.validate import validate_file
+from {{ cookiecutter.package_name }}.contract.schema import load_schema, parse_schema
+from {{ cookiecutter.package_name }}.contract.validate import validate_file
+from {{ cookiecutter.package_name }}.errors import ProjectError
 
 VALID = {
     "target": "label",
@@ -34,10 +33,24 @@ def text_frame(**columns):
     return pd.DataFrame({name: pd.Series(values, dtype="str") for name, values in columns.items()})
 
 
-def test_the_projects_schema_describes_the_demo_data(schema, task):
+def describes_the_demo_data(schema, task):
     assert schema.target == demo_data.TARGET_BY_TASK[task]
     assert schema.features == demo_data.FEATURES
     assert set(schema.categorical_features) == {"contract", "payment_method", "region"}
+
+
+def test_the_demo_schema_describes_the_demo_data(schema, task):
+    describes_the_demo_data(schema, task)
+
+
+def test_the_projects_schema_describes_the_demo_data_while_it_uses_them(
+    project_params, project_schema, task
+):
+    # A generated project ships the demo's contract; `schema infer` replaces it (and data.raw)
+    # for the user's own data, whose contract test_model_quality.py checks.
+    if project_params.data.raw != paths.DEMO_DATA.as_posix():
+        pytest.skip(f"the project uses its own data, {project_params.data.raw}")
+    describes_the_demo_data(project_schema, task)
 
 
 def test_a_valid_schema_parses_into_columns():
@@ -241,9 +254,10 @@ def test_infer_file_writes_a_schema_the_data_then_meets(workspace, task, capsys)
 
 def test_infer_file_refuses_a_csv_outside_the_project(workspace, tmp_path, task):
     outside = demo_data.write_csv(tmp_path / "elsewhere.csv", task, n_rows=20)
+    before = [(workspace / name).read_text() for name in ("schema.yaml", "params.yaml")]
     with pytest.raises(ProjectError, match="outside the project"):
         infer_file(outside, demo_data.TARGET_BY_TASK[task], "schema.yaml", "params.yaml")
-    assert (workspace / "schema.yaml").read_text() == (PROJECT_ROOT / "schema.yaml").read_text()
+    assert [(workspace / name).read_text() for name in ("schema.yaml", "params.yaml")] == before
 
 
 def test_infer_file_reads_csv_like_the_validate_stage(workspace):

@@ -2,9 +2,10 @@ import pandas as pd
 import pytest
 from conftest import demo_frame
 
-from {{ cookiecutter.package_name }} import config
+from {{ cookiecutter.package_name }} import paths
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.split import split_file, split_frame
+from {{ cookiecutter.package_name }}.params import parse_params
+from {{ cookiecutter.package_name }}.pipeline.split import split_file, split_frame
 
 
 def test_classification_split_keeps_each_class_share():
@@ -32,9 +33,10 @@ def test_a_class_too_rare_to_stratify_is_named():
 
 
 @pytest.mark.parametrize("test_size", [0, 1, 1.5, -0.1])
-def test_test_size_must_be_a_share(test_size):
-    with pytest.raises(ProjectError, match="test_size") as raised:
-        split_frame(pd.DataFrame({"x": range(10), "y": range(10)}), "y", "regression", test_size, 0)
+def test_test_size_must_be_a_share(params, test_size):
+    document = {**params.model_dump(), "split": {"test_size": test_size, "seed": 0}}
+    with pytest.raises(ProjectError, match=r"split\.test_size") as raised:
+        parse_params(document)
     assert "params.yaml" in raised.value.fix
 
 
@@ -45,15 +47,15 @@ def test_too_few_rows_for_every_class_in_test_is_explained():
     assert "test_size" in raised.value.fix
 
 
-def test_split_file_writes_both_parts(workspace, project_params, schema, task):
+def test_split_file_writes_both_parts(workspace, params, schema, task):
     frame = demo_frame(task, n_rows=300)
-    config.VALIDATED.parent.mkdir(parents=True)
-    frame.to_parquet(config.VALIDATED, index=False)
+    paths.VALIDATED.parent.mkdir(parents=True)
+    frame.to_parquet(paths.VALIDATED, index=False)
 
-    split_file(project_params)
+    split_file(params)
 
-    train = pd.read_parquet(config.TRAIN_SPLIT)
-    test = pd.read_parquet(config.TEST_SPLIT)
+    train = pd.read_parquet(paths.TRAIN_SPLIT)
+    test = pd.read_parquet(paths.TEST_SPLIT)
     assert len(train) + len(test) == 300
-    assert len(test) == round(300 * project_params["split"]["test_size"])
+    assert len(test) == round(300 * params.split.test_size)
     assert list(train.columns) == list(frame.columns)

@@ -5,37 +5,40 @@ import joblib
 import pytest
 from conftest import demo_frame, demo_schema, model_params
 
-from {{ cookiecutter.package_name }} import config, train
+from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }}.edge.dvc import file_md5, pointer_md5
 from {{ cookiecutter.package_name }}.errors import ProjectError
-from {{ cookiecutter.package_name }}.train import dvc_recorded_md5, file_md5, fit_pipeline, train_file
+from {{ cookiecutter.package_name }}.params import ModelParams
+from {{ cookiecutter.package_name }}.pipeline import train
+from {{ cookiecutter.package_name }}.pipeline.train import fit_pipeline, train_file
 
 
 def write_split(task, n_rows=300):
-    config.TRAIN_SPLIT.parent.mkdir(parents=True, exist_ok=True)
-    demo_frame(task, n_rows).to_parquet(config.TRAIN_SPLIT, index=False)
+    paths.TRAIN_SPLIT.parent.mkdir(parents=True, exist_ok=True)
+    demo_frame(task, n_rows).to_parquet(paths.TRAIN_SPLIT, index=False)
 
 
-def test_train_file_saves_the_model_and_its_provenance(workspace, project_params, schema, task):
+def test_train_file_saves_the_model_and_its_provenance(workspace, params, schema, task):
     write_split(task)
-    raw = workspace / project_params["data"]["raw"]
+    raw = workspace / params.data.raw
     raw.parent.mkdir(parents=True)
     raw.with_name(raw.name + ".dvc").write_text(
         f"outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: {raw.name}\n"
     )
-    params = {**project_params, "model": model_params("hist_gradient_boosting")}
+    fast = params.model_copy(update={"model": model_params("hist_gradient_boosting")})
 
-    train_file(params)
+    train_file(fast)
 
-    model = joblib.load(config.MODEL)
+    model = joblib.load(paths.MODEL)
     assert len(model.predict(demo_frame(task, 5)[schema.features])) == 5
-    metadata = json.loads(config.MODEL_METADATA.read_text())
+    metadata = json.loads(paths.MODEL_METADATA.read_text())
     assert metadata["task"] == task
     assert metadata["target"] == schema.target
     assert metadata["features"] == schema.features
-    assert metadata["params"] == {"task": task, "model": params["model"]}
+    assert metadata["params"] == {"task": task, "model": fast.model.model_dump()}
     assert metadata["training_data"] == {
         "path": "data/split/train.parquet",
-        "md5": file_md5(config.TRAIN_SPLIT),
+        "md5": file_md5(paths.TRAIN_SPLIT),
         "rows": 300,
     }
     assert metadata["raw_data"]["md5"] == "0123456789abcdef0123456789abcdef"
@@ -47,29 +50,29 @@ def test_train_file_saves_the_model_and_its_provenance(workspace, project_params
         assert metadata["classes"] == sorted(demo_frame(task, 300)[schema.target].unique().tolist())
 
 
-def test_training_twice_gives_the_same_files(workspace, project_params, task):
+def test_training_twice_gives_the_same_files(workspace, params, task):
     write_split(task)
-    train_file(project_params)
-    first = (config.MODEL.read_bytes(), config.MODEL_METADATA.read_text())
-    train_file(project_params)
-    assert (config.MODEL.read_bytes(), config.MODEL_METADATA.read_text()) == first
-    assert not re.search(r"time|date", config.MODEL_METADATA.read_text())
+    train_file(params)
+    first = (paths.MODEL.read_bytes(), paths.MODEL_METADATA.read_text())
+    train_file(params)
+    assert (paths.MODEL.read_bytes(), paths.MODEL_METADATA.read_text()) == first
+    assert not re.search(r"time|date", paths.MODEL_METADATA.read_text())
 
 
-def test_git_commit_is_recorded_when_there_is_one(workspace, project_params, task, monkeypatch):
-    monkeypatch.setattr(train, "git_commit", lambda: "a" * 40)
+def test_git_commit_is_recorded_when_there_is_one(workspace, params, task, monkeypatch):
+    monkeypatch.setattr(train, "head_commit", lambda: "a" * 40)
     write_split(task)
-    train_file(project_params)
-    assert json.loads(config.MODEL_METADATA.read_text())["git_commit"] == "a" * 40
+    train_file(params)
+    assert json.loads(paths.MODEL_METADATA.read_text())["git_commit"] == "a" * 40
 
 
-def test_dvc_recorded_md5_is_none_for_untracked_files(tmp_path):
-    assert dvc_recorded_md5(tmp_path / "data.csv") is None
+def test_pointer_md5_is_none_for_untracked_files(tmp_path):
+    assert pointer_md5(tmp_path / "data.csv") is None
 
 
 def test_an_invalid_hyperparameter_value_names_the_setting():
     schema = demo_schema("regression")
-    params = {"family": "linear", "seed": 0, "hyperparameters": {"linear": {"alpha": -1}}}
+    params = ModelParams(family="linear", seed=0, hyperparameters={"linear": {"alpha": -1}})
     with pytest.raises(ProjectError, match="fitting the linear model failed") as raised:
         fit_pipeline(demo_frame("regression", 50), schema, "regression", params)
     assert "model.hyperparameters.linear" in raised.value.fix

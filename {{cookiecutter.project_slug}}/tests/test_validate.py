@@ -4,13 +4,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.schema import Column, parse_schema
-from {{ cookiecutter.package_name }}.validate import (
-    MAX_EXAMPLES,
-    UnreadableCsv,
+from {{ cookiecutter.package_name }}.contract.reading import MAX_EXAMPLES, UnreadableCsv, read_csv_text
+from {{ cookiecutter.package_name }}.contract.schema import Column, parse_schema
+from {{ cookiecutter.package_name }}.contract.validate import (
     column_violations,
     find_violations,
-    read_csv_text,
     typed_frame,
     validate_file,
 )
@@ -26,7 +24,7 @@ def rules(violations):
     return [(violation.column, violation.rule) for violation in violations]
 
 
-def test_the_demo_data_meets_the_projects_contract(raw_csv, schema):
+def test_the_demo_data_meets_the_demo_contract(raw_csv, schema):
     before = raw_csv.read_bytes()
     validate_file(raw_csv, "schema.yaml", "data/validated.parquet", "reports/validation.json")
 

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from .demo_data import write_csv
+from .paths import DEMO_DATA
+from .paths import DVC_REMOTE as REMOTE_NAME
 
-DEMO_DATA = Path("data/raw/demo.csv")
-REMOTE_NAME = "storage"
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-gitops-ml"
 
 

@@ -104,3 +104,8 @@ def write_csv(path, task, n_rows=5000, seed=42, drift=0.0):
         for row in generate_rows(task, n_rows, seed, drift):
             writer.writerow({key: "" if value is None else value for key, value in row.items()})
     return path
+
+
+def demo_columns():
+    """Every column the demo dataset has, features and each task's target."""
+    return [*FEATURES, *TARGET_BY_TASK.values()]

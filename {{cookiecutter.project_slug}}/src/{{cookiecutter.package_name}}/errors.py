@@ -1,10 +1,29 @@
-"""One exception family: every message names the problem and the fix."""
+"""Every exception the project raises on purpose, and the exit status each one means.
+
+A command exits with one of four codes, whatever it does:
+
+- 0 `OK`: done, or the check passed;
+- 1 `CHECK_FAILED`: the check ran and failed (a gate, a data contract, drift found);
+- 2 `USAGE`: the settings, arguments or project state are wrong; the message says how to fix them;
+- 3 `COULD_NOT_CHECK`: the input to check is missing, unreadable or unreachable.
+"""
+
+OK = 0
+CHECK_FAILED = 1
+USAGE = 2
+COULD_NOT_CHECK = 3
+
+EXIT_STATUS_HELP = (
+    "exit status: 0 done or passed; 1 a check failed (gate, data contract, drift found); "
+    "2 a usage or settings error (the message names the fix); 3 could not check (input "
+    "missing, unreadable or unreachable)"
+)
 
 
 class ProjectError(Exception):
     """A problem the user can fix; the CLI prints it without a traceback."""
 
-    exit_code = 2
+    exit_code = USAGE
 
     def __init__(self, problem, fix=""):
         super().__init__(f"{problem}\n  fix: {fix}" if fix else problem)
@@ -15,10 +34,34 @@ class ProjectError(Exception):
 class ContractViolation(ProjectError):
     """The data broke its contract (schema.yaml)."""
 
-    exit_code = 1
+    exit_code = CHECK_FAILED
 
 
 class GateFailed(ProjectError):
     """The model misses its quality gate (params.yaml: gate)."""
 
-    exit_code = 1
+    exit_code = CHECK_FAILED
+
+
+class DriftDetected(ProjectError):
+    """The current data drifted from the reference: a finding, not a failure to run."""
+
+    exit_code = CHECK_FAILED
+
+
+class CouldNotCheck(ProjectError):
+    """The data to check is missing, empty, unreadable or off the contract."""
+
+    exit_code = COULD_NOT_CHECK
+
+
+class NoVersionInStage(ProjectError):
+    """No version of the model holds the stage yet."""
+
+    exit_code = COULD_NOT_CHECK
+
+
+class OutputMismatch(ProjectError):
+    """A pipeline output differs from what dvc.lock records at its commit (stale or damaged)."""
+
+    exit_code = USAGE

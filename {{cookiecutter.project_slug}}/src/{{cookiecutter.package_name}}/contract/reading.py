@@ -1,0 +1,112 @@
+"""Reading a CSV as text, refusing with the reason a file that is not a UTF-8,
+comma-separated table (the contract's checks then run on the text)."""
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ContractViolation, ProjectError
+
+MAX_EXAMPLES = 5
+# Separators that, found in the header more often than commas, mean the file is not
+# comma-separated.
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+@dataclass(frozen=True)
+class Violation:
+    column: str | None  # None: the file as a whole
+    rule: str
+    count: int  # rows affected
+    examples: list = field(default_factory=list)  # up to MAX_EXAMPLES values, as in the file
+    message: str = ""
+
+    def describe(self):
+        where = self.column if self.column is not None else "(file)"
+        shown = f"; e.g. {', '.join(map(repr, self.examples))}" if self.examples else ""
+        return f"{where}: {self.rule} in {self.count} rows: {self.message}{shown}"
+
+
+class UnreadableCsv(ContractViolation):
+    """The file cannot be read as a comma-separated UTF-8 table at all."""
+
+    def __init__(self, path, violation, fix):
+        super().__init__(f"{path} cannot be read as CSV: {violation.message}", fix)
+        self.violation = violation
+
+
+def read_csv_text(path):
+    """The CSV as a frame of text (missing cells as NaN), or UnreadableCsv saying why not."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(
+            f"{path} not found", "check the path, or `dvc pull` to fetch DVC-tracked data"
+        ) from None
+    text = _decode(path, data)
+    if not text.strip():
+        violation = Violation(None, "empty_file", 0, [], "the file is empty")
+        raise UnreadableCsv(path, violation, "export the data again: the file has no content")
+    _check_delimiter(path, text.split("\n", 1)[0])
+    try:
+        # index_col=False: rows with one field more than the header must not silently turn
+        # their first field into the index. pandas then drops that field with a warning
+        # instead; as an error, the file is rejected rather than quietly losing data.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as error:
+        violation = Violation(None, "csv_format", 1, [], str(error).strip())
+        raise UnreadableCsv(
+            path, violation, "give every row as many fields as the header (check the quoting)"
+        ) from None
+    if frame.empty:
+        violation = Violation(None, "no_rows", 0, [], "the file has a header but no rows")
+        raise UnreadableCsv(path, violation, "export the rows too, not only the header")
+    return frame
+
+
+def _decode(path, data):
+    try:
+        return data.decode("utf-8-sig")  # -sig: a byte-order mark is not part of the header
+    except UnicodeDecodeError as error:
+        bad_lines = _undecodable_lines(data)
+        line = data.count(b"\n", 0, error.start) + 1
+        message = (
+            f"it is not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start} "
+            f"(line {line}) is not valid UTF-8"
+        )
+        violation = Violation(None, "encoding", len(bad_lines), bad_lines[:MAX_EXAMPLES], message)
+        fix = "re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`)"
+        raise UnreadableCsv(path, violation, fix) from None
+
+
+def _undecodable_lines(data):
+    found, offset = [], 0
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            found.append(f"line {number}, byte offset {offset + error.start}")
+        offset += len(line) + 1
+    return found
+
+
+def _check_delimiter(path, header):
+    counts = {delimiter: header.count(delimiter) for delimiter in OTHER_DELIMITERS}
+    delimiter = max(counts, key=counts.get)
+    if counts[delimiter] > header.count(","):
+        name = OTHER_DELIMITERS[delimiter]
+        violation = Violation(
+            None,
+            "delimiter",
+            1,
+            [header[:80]],
+            f"the header is {name}-separated; the pipeline reads comma-separated files",
+        )
+        fix = "save the file comma-separated (e.g. pandas `to_csv(path, index=False)`)"
+        raise UnreadableCsv(path, violation, fix)

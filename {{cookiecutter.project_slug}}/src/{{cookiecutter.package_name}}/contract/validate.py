@@ -1,0 +1,150 @@
+"""The validate stage: check a raw CSV against schema.yaml, then write it typed as Parquet.
+
+Every rule is checked before failing, so one run lists every problem. The JSON report is
+always written (pull-request comments read it); the input file is only ever read.
+"""
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ContractViolation
+from .reading import MAX_EXAMPLES, UnreadableCsv, Violation, read_csv_text
+from .schema import load_schema
+
+DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+def find_violations(frame, schema):
+    """Every way the text frame breaks the schema, file order, one entry per column and rule."""
+    found = []
+    for name in schema.columns:
+        if name not in frame.columns:
+            found.append(
+                Violation(name, "missing_column", len(frame), [], "column not in the file")
+            )
+    for name in frame.columns:
+        if name not in schema.columns:
+            message = "column not in schema.yaml"
+            found.append(_value_violation(name, "extra_column", frame[name].dropna(), message))
+    for name, column in schema.columns.items():
+        if name in frame.columns:
+            found += column_violations(frame[name], column)
+    return found
+
+
+def column_violations(values, column):
+    """The rules one column of text values breaks: all_null, null, dtype, range, category."""
+    present = values.dropna()
+    if present.empty:
+        return [Violation(column.name, "all_null", len(values), [], "every value is missing")]
+    found = []
+    missing = int(values.isna().sum())
+    if missing and not column.nullable:
+        found.append(Violation(column.name, "null", missing, [], "missing values; not nullable"))
+    comparable = present  # what the categories are compared with: text, or numbers below
+    if column.is_numeric:
+        numbers = pd.to_numeric(present, errors="coerce")
+        wrong_type = _not_of_dtype(numbers, column.dtype)
+        found += _value_violations(column, "dtype", present[wrong_type], DTYPE_TEXT[column.dtype])
+        present, comparable = present[~wrong_type], numbers[~wrong_type]
+        outside = present[_outside(comparable, column)]
+        found += _value_violations(column, "out_of_range", outside, f"outside {_range(column)}")
+    if column.categories is not None:
+        unknown = present[~comparable.isin(column.categories)]
+        shown = ", ".join(map(str, column.categories))
+        found += _value_violations(column, "category", unknown, f"not in [{shown}]")
+    return found
+
+
+def _not_of_dtype(numbers, dtype):
+    """Text that did not parse (NaN after to_numeric), infinities, and fractions for integers."""
+    wrong = numbers.isna() | numbers.isin([float("inf"), float("-inf")])
+    if dtype == "integer":
+        wrong |= numbers != numbers.round()
+    return wrong
+
+
+def _outside(numbers, column):
+    outside = pd.Series(False, index=numbers.index)
+    if column.min is not None:
+        outside |= numbers < column.min
+    if column.max is not None:
+        outside |= numbers > column.max
+    return outside
+
+
+def _value_violations(column, rule, offending, message):
+    return [_value_violation(column.name, rule, offending, message)] if len(offending) else []
+
+
+def _value_violation(name, rule, offending, message):
+    examples = [str(value) for value in pd.unique(offending)[:MAX_EXAMPLES]]
+    return Violation(name, rule, len(offending), examples, message)
+
+
+def _range(column):
+    low = "-inf" if column.min is None else column.min
+    high = "inf" if column.max is None else column.max
+    return f"[{low}, {high}]"
+
+
+def typed_frame(frame, schema):
+    """The checked text frame with schema dtypes, in schema order; categories stay text."""
+    typed = {}
+    for name, column in schema.columns.items():
+        values = frame[name]
+        if column.dtype == "integer":
+            typed[name] = pd.to_numeric(values).astype("Int64" if column.nullable else "int64")
+        elif column.dtype == "float":
+            typed[name] = pd.to_numeric(values).astype("float64")
+        else:
+            typed[name] = values
+    return pd.DataFrame(typed)
+
+
+# --- the stage --------------------------------------------------------------------------------
+
+
+def write_report(path, rows, columns, violations):
+    report = {
+        "valid": not violations,
+        "rows": rows,
+        "columns": columns,
+        "violations": [asdict(violation) for violation in violations],
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+def contract_violation(data, schema_path, target, violations):
+    lines = [f"{data} breaks the data contract in {schema_path} ({len(violations)} problems):"]
+    lines += [f"  - {violation.describe()}" for violation in violations]
+    infer = f"python -m {__package__} schema infer {data} --target {target}"
+    fix = f"correct the data or update {schema_path} (`{infer}` writes one from the data)"
+    return ContractViolation("\n".join(lines), fix)
+
+
+def validate_file(data, schema, output, report):
+    """Check `data` against the `schema` file; write the report, and on success the Parquet."""
+    contract = load_schema(schema)
+    # Data that broke the contract must not leave an older validated file looking current.
+    Path(output).unlink(missing_ok=True)
+    try:
+        frame = read_csv_text(data)
+    except UnreadableCsv as error:
+        write_report(report, 0, 0, [error.violation])
+        raise
+    violations = find_violations(frame, contract)
+    write_report(report, len(frame), len(frame.columns), violations)
+    if violations:
+        raise contract_violation(data, schema, contract.target, violations)
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    typed_frame(frame, contract).to_parquet(output, index=False)
+    print(f"{data}: {len(frame)} rows meet the contract in {schema}; wrote {output}")

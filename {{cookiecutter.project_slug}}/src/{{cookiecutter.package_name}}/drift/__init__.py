@@ -1,0 +1,2 @@
+"""Drift checks: current data against the production model's reference profile, reports,
+the GitHub issue, and retraining on drift."""

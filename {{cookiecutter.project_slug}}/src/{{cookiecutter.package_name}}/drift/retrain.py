@@ -1,0 +1,188 @@
+"""Retraining on drift: fold the checked batch into the training data, reproduce, push, and
+open a pull request whose body carries the drift summary.
+
+params.yaml `drift.window.policy` says how the batch enters the training data (`data.raw`):
+`replace` (train on the batch alone), `append` (add it) or `last_n` (train on the last
+`drift.window.batches` batches, kept DVC-tracked in data/batches/).
+"""
+
+import csv
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..contract.schema import load_schema
+from ..edge.dvc import credentials_env, first_error_line, run_dvc
+from ..edge.git import changed_files
+from ..edge.github import run_cml
+from ..errors import ProjectError
+from ..pipeline.remote import repro
+from .report import markdown, read_document
+from .source import CurrentFiles, arrow_chunks, as_text, format_of
+
+BATCHES = Path("data/batches")
+BODY = "retrain.md"
+# What a retraining pull request commits: the data's .dvc files and the pipeline's results.
+COMMITTED = ("data/", "dvc.lock", "metrics.json", "plots/", "reports/validation.json")
+TOKEN_NOTE = (
+    "> **No checks ran on this pull request yet.** It was opened with the workflow's default "
+    "`GITHUB_TOKEN`, and GitHub starts no workflow for pull requests opened with it. Close "
+    "and reopen it to run the pull-request checks, or add a `REPO_TOKEN` repository secret "
+    "(a token allowed to write contents and pull requests) so later retraining pull requests "
+    "start them."
+)
+
+
+def batch_text(files, schema, file_format, chunk_rows):
+    """The checked batch as text frames in the schema's column order (the target included)."""
+    for path in files.paths:
+        for table in arrow_chunks(path, format_of(path, file_format), chunk_rows):
+            frame = table.to_pandas()
+            if schema.target not in frame.columns:
+                raise ProjectError(
+                    f"the current batch {path} has no target column {schema.target!r}",
+                    "retraining needs labelled data: set drift.retrain_on_drift to false",
+                )
+            yield pd.DataFrame({name: as_text(frame[name]) for name in schema.columns})
+
+
+def append_csv(path, frames, header):
+    """Append frames to the CSV at `path` in its header's column order; returns rows added."""
+    rows = 0
+    with Path(path).open("a", newline="", encoding="utf-8") as handle:
+        for frame in frames:
+            frame[header].to_csv(handle, header=False, index=False)
+            rows += len(frame)
+    return rows
+
+
+def csv_header(path):
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        return next(csv.reader(handle))
+
+
+def count_rows(path):
+    with Path(path).open(encoding="utf-8") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
+
+
+def write_training_data(settings, files, schema, raw, date):
+    """Apply the window policy; return (rows before, rows after, paths to `dvc add`)."""
+    raw = Path(raw)
+    before = count_rows(raw) if raw.is_file() else 0
+    frames = batch_text(files, schema, settings.format, settings.chunk_rows)
+    header = list(schema.columns)
+    if settings.window.policy == "append":
+        if not raw.is_file():
+            raise ProjectError(f"{raw} is missing, so the batch cannot be appended", "dvc pull")
+        append_csv(raw, frames, csv_header(raw))
+        return before, count_rows(raw), [raw]
+    if settings.window.policy == "replace":
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text(",".join(header) + "\n", encoding="utf-8")
+        append_csv(raw, frames, header)
+        return before, count_rows(raw), [raw]
+    BATCHES.mkdir(parents=True, exist_ok=True)
+    batch = BATCHES / f"{date}.csv"
+    batch.write_text(",".join(header) + "\n", encoding="utf-8")
+    append_csv(batch, frames, header)
+    window = sorted(BATCHES.glob("*.csv"))[-settings.window.batches :]
+    raw.write_text(",".join(header) + "\n", encoding="utf-8")
+    for path in window:
+        append_csv(raw, [pd.read_csv(path, dtype=str, keep_default_na=False)], header)
+    return before, count_rows(raw), [raw, BATCHES]
+
+
+def retrain(params, output_dir, dvc=run_dvc):
+    """Retrain on the drifted batch when the check found drift and drift.retrain_on_drift is
+    set; returns the pull request body's path, or None when there is nothing to do."""
+    settings = params.drift
+    document = read_document(output_dir)
+    if document is None or document["status"] != "drift":
+        print("the last drift check found no drift: nothing to retrain")
+        return None
+    if not settings.retrain_on_drift:
+        print("drift.retrain_on_drift is false in params.yaml: not retraining")
+        return None
+    schema = load_schema(paths.SCHEMA)
+    files = CurrentFiles(document["source"], tuple(document["files"]), settings.format)
+    raw = params.data.raw
+    before, after, tracked = write_training_data(settings, files, schema, raw, document["date"])
+    print(f"{raw}: {before} -> {after} rows ({settings.window.policy})")
+    for path in tracked:
+        code, output = dvc("add", str(path))
+        if code != 0:
+            raise ProjectError(f"`dvc add {path}` failed: {first_error_line(output)}", output)
+    repro(Path(output_dir) / "notes.md", dvc=dvc)
+    code, output = dvc("push", "--run-cache", env=credentials_env())
+    if code != 0:
+        raise ProjectError(
+            f"`dvc push` failed: {first_error_line(output)}",
+            "the retraining pull request needs its data on the remote: check the remote's "
+            "secrets (README.md, 'DVC remote')",
+        )
+    body = Path(output_dir) / BODY
+    body.write_text(pull_request_body(document, settings, raw, before, after), encoding="utf-8")
+    print(f"retrained; pull request body: {body}")
+    return body
+
+
+def pull_request_body(document, settings, raw, before, after):
+    import json
+
+    metrics = json.loads(paths.METRICS.read_text(encoding="utf-8"))
+    release = (document.get("result") or {}).get("performance") or {}
+    lines = [
+        f"## Retraining on the drifted data of {document['date']}",
+        "",
+        f"The scheduled drift check found drift, and `drift.retrain_on_drift` is set. "
+        f"`{raw}` now holds {after:,} rows (was {before:,}; window policy "
+        f"`{settings.window.policy}`), and the pipeline was reproduced on it.",
+        "",
+        "| metric | retrained model (its test split) |",
+        "|---|---|",
+        *(f"| `{name}` | {value:.4f} |" for name, value in metrics.items()),
+    ]
+    if release:
+        lines += ["", f"The production model's {release['metric']} on the drifted batch: "]
+        lines[-1] += f"{release['current']:.4f} (at release: {release['release']:.4f})."
+    lines += ["", "<details><summary>Drift report</summary>", "", markdown(document), "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def changed_paths():
+    """Files a retraining changed that belong in its pull request (see COMMITTED)."""
+    return sorted(path for path in changed_files() if path.startswith(COMMITTED))
+
+
+def open_pull_request(output_dir, run=subprocess.run, environ=None):
+    """`cml pr create` with the retrained files; returns its command line, or None."""
+    environ = os.environ if environ is None else environ
+    body_path = Path(output_dir) / BODY
+    document = read_document(output_dir)
+    if document is None or not body_path.is_file():
+        print("nothing was retrained: no pull request")
+        return None
+    body = body_path.read_text(encoding="utf-8")
+    if environ.get("REPO_TOKEN_SET", "").lower() != "true":
+        body = f"{TOKEN_NOTE}\n\n{body}"
+    paths = changed_paths()
+    if not paths:
+        raise ProjectError("retraining changed no file", "see the `drift retrain` step's output")
+    command = [
+        "pr",
+        "create",
+        "--branch",
+        f"drift-retrain-{document['date']}",
+        "--title",
+        f"Retrain on the drifted data of {document['date']}",
+        "--body",
+        body,
+        *paths,
+    ]
+    fix = "check REPO_TOKEN and the job's permissions (contents and pull-requests: write)"
+    print(run_cml(command, fix, run=run))
+    return ["cml", *command]

@@ -1,0 +1,129 @@
+"""Folding chunks of current data into counts per reference bin and category: memory stays
+flat (one chunk at a time), and the statistics then work on counts alone."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CouldNotCheck
+from ..pipeline.profile import bin_count_array
+
+
+@dataclass
+class NumericSummary:
+    """Counts of current values per reference bin (profile.bin_counts), and the summed
+    distances of values outside the reference range (for an exact Wasserstein tail)."""
+
+    counts: np.ndarray
+    rows: int = 0
+    nulls: int = 0
+    below_distance: float = 0.0
+    above_distance: float = 0.0
+
+    def add(self, values, edges):
+        numbers = _numbers(values)
+        present = numbers[~np.isnan(numbers)]
+        self.rows += len(numbers)
+        self.nulls += len(numbers) - len(present)
+        if len(edges):
+            self.counts += bin_count_array(present, edges)
+            self.below_distance += float(np.sum(edges[0] - present[present < edges[0]]))
+            self.above_distance += float(np.sum(present[present > edges[-1]] - edges[-1]))
+
+
+@dataclass
+class CategorySummary:
+    """Counts of current values per category (text, as the profile keeps them)."""
+
+    counts: Counter = field(default_factory=Counter)
+    rows: int = 0
+    nulls: int = 0
+
+    def add(self, values, _edges=None):
+        values = pd.Series(values)
+        present = values.dropna()
+        self.rows += len(values)
+        self.nulls += len(values) - len(present)
+        self.counts.update(present.astype(str).value_counts().to_dict())
+
+
+@dataclass
+class CurrentSummary:
+    """What `compare` needs of the current data: rows, and per column (and for the model's
+    predictions, when a `predict` was given) a NumericSummary or CategorySummary. Columns the
+    data lacks (only the target may be absent) are not in `columns`."""
+
+    rows: int = 0
+    columns: dict = field(default_factory=dict)
+    predictions: object = None
+
+
+def _numbers(values):
+    try:
+        return pd.to_numeric(pd.Series(values), errors="raise").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+    except (TypeError, ValueError) as error:
+        raise CouldNotCheck(
+            f"column {getattr(values, 'name', '?')!r} holds values that are not numbers ({error})",
+            "fix the current data, or schema.yaml if the column's type changed",
+        ) from None
+
+
+def _new_summary(column_profile):
+    if column_profile["kind"] == "numeric":
+        edges = np.asarray(column_profile["edges"], dtype=float)
+        return NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64)), edges
+    return CategorySummary(), None
+
+
+def summarize_batches(profile, batches, predict=None):
+    """Fold frames of current data into a CurrentSummary against `profile`'s bins.
+
+    `batches` yields pandas DataFrames (any number of rows each); only their running counts
+    are kept. Every profiled column must be in every frame, except the target, which may be
+    absent throughout. `predict(frame)` (optional) returns the model's predictions for a frame,
+    summarized against profile["predictions"].
+    """
+    summary = CurrentSummary()
+    target = profile.get("target")
+    specs = {name: _new_summary(spec) for name, spec in profile["columns"].items()}
+    prediction_spec = _new_summary(profile["predictions"]) if predict is not None else None
+    has_target = None
+    for number, frame in enumerate(batches, start=1):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(f"batch {number} is a {type(frame).__name__}, not a DataFrame")
+        missing = [name for name in specs if name not in frame.columns]
+        frame_has_target = target not in missing
+        missing = [name for name in missing if name != target]
+        if missing:
+            raise CouldNotCheck(
+                f"the current data lacks the column(s) {', '.join(missing)}",
+                "provide every column schema.yaml lists (the target may be left out)",
+            )
+        if has_target is None:
+            has_target = frame_has_target
+        elif has_target != frame_has_target:
+            raise CouldNotCheck(
+                f"the target column {target!r} is in some chunks of the current data only",
+                "give it in every file of the batch, or in none",
+            )
+        summary.rows += len(frame)
+        for name, (column_summary, edges) in specs.items():
+            if name in frame.columns:
+                column_summary.add(frame[name], edges)
+        if prediction_spec is not None and len(frame):
+            prediction_spec[0].add(pd.Series(predict(frame), name="prediction"), prediction_spec[1])
+    summary.columns = {
+        name: column_summary
+        for name, (column_summary, _) in specs.items()
+        if name != target or has_target
+    }
+    if prediction_spec is not None:
+        summary.predictions = prediction_spec[0]
+    return summary
+
+
+# --- statistics ---------------------------------------------------------------------------------

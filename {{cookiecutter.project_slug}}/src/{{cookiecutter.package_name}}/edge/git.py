@@ -1,0 +1,110 @@
+"""git, run as a process: the repository's commits, tags and the shared origin."""
+
+import base64
+import os
+import subprocess
+from urllib.parse import urlsplit
+
+from ..errors import ProjectError
+
+ORIGIN = "origin"
+
+
+def run_git(*args, cwd=".", env=None, check=True):
+    """`git <args>` in `cwd`; the CompletedProcess, or a ProjectError naming the command."""
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        raise ProjectError(
+            f"`git {' '.join(args)}` failed: {result.stderr.strip()}",
+            "run it in the project's git repository (with its `origin` remote reachable)",
+        )
+    return result
+
+
+def head_commit(cwd="."):
+    """HEAD's commit, or None outside git or before the first commit."""
+    try:
+        result = run_git("rev-parse", "--verify", "--quiet", "HEAD", cwd=cwd, check=False)
+    except OSError:
+        return None
+    return result.stdout.strip() or None
+
+
+def show_file(commit, path, cwd="."):
+    """A file's text at `commit`, or None when the commit has no such file."""
+    result = run_git("show", f"{commit}:{path}", cwd=cwd, check=False)
+    return result.stdout if result.returncode == 0 else None
+
+
+def changed_files(cwd="."):
+    """Paths `git status` lists as changed or untracked (every untracked file, not folders)."""
+    status = run_git("status", "--porcelain", "--untracked-files=all", cwd=cwd).stdout
+    return [line[3:].strip().strip('"') for line in status.splitlines()]
+
+
+def remote_env(url, environ=None):
+    """The environment for git talking to `url`.
+
+    With a token (REPO_TOKEN, else GITHUB_TOKEN) and an https URL, git gets an Authorization
+    header through GIT_CONFIG_* variables, as actions/checkout would set it: the token never
+    appears in a command line, a URL or an error message.
+    """
+    env = dict(os.environ if environ is None else environ)
+    token = env.get("REPO_TOKEN") or env.get("GITHUB_TOKEN")
+    parts = urlsplit(url)
+    if not token or parts.scheme != "https":
+        return env
+    credentials = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    index = int(env.get("GIT_CONFIG_COUNT", "0"))
+    env.update(
+        {
+            "GIT_CONFIG_COUNT": str(index + 1),
+            f"GIT_CONFIG_KEY_{index}": f"http.https://{parts.hostname}/.extraheader",
+            f"GIT_CONFIG_VALUE_{index}": f"AUTHORIZATION: basic {credentials}",
+        }
+    )
+    return env
+
+
+def tagger(environ=None, root="."):
+    """(name, email) recorded on tags: the workflow's actor in CI, else git's identity."""
+    environ = os.environ if environ is None else environ
+    actor = environ.get("GITHUB_ACTOR")
+    if actor:
+        return actor, f"{actor}@users.noreply.github.com"
+    name, email = (
+        run_git("config", key, cwd=root, check=False).stdout.strip()
+        for key in ("user.name", "user.email")
+    )
+    if name and email:
+        return name, email
+    raise ProjectError(
+        "no identity to record on the registry tags (git's user.name or user.email is unset)",
+        'run `git config user.name "Your Name"` and `git config user.email you@example.com`',
+    )
+
+
+def index_entries(paths, cwd="."):
+    """{path: "mode,blob"} of the paths as git's index holds them ({} outside git)."""
+    result = run_git("ls-files", "--stage", "-z", "--", *map(str, paths), cwd=cwd, check=False)
+    entries = {}
+    for record in filter(None, result.stdout.split("\0")):
+        meta, path = record.split("\t", 1)
+        mode, blob, _stage = meta.split()
+        entries[path] = f"{mode},{blob}"
+    return entries
+
+
+def restore_index(before, paths, cwd="."):
+    """Put the index entries of `paths` back as `before` (index_entries) recorded them: what
+    DVC's autostage staged since is unstaged again."""
+    now = index_entries(paths, cwd)
+    for path in map(str, paths):
+        if now.get(path) == before.get(path):
+            continue
+        if path in before:
+            run_git("update-index", "--cacheinfo", f"{before[path]},{path}", cwd=cwd)
+        else:
+            run_git("rm", "--cached", "--quiet", "--", path, cwd=cwd)

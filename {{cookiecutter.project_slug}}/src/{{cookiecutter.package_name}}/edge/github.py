@@ -1,0 +1,74 @@
+"""GitHub: the `gh` and `cml` command lines, and the files and variables of an Actions job."""
+
+import os
+import subprocess
+from pathlib import Path
+
+from ..errors import ProjectError
+
+RUN_VARIABLES = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+
+
+def run_gh(args, fix="check GH_TOKEN and the job's permissions", check=True):
+    """`gh <args>`; the CompletedProcess, or a ProjectError with gh's message and `fix`."""
+    try:
+        result = subprocess.run(["gh", *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise ProjectError(
+            "the GitHub CLI `gh` is not installed",
+            "install it (GitHub's runners have it): https://cli.github.com",
+        ) from None
+    if check and result.returncode != 0:
+        raise ProjectError(
+            f"`gh {' '.join(args[:2])}` failed: {(result.stderr or result.stdout).strip()}", fix
+        )
+    return result
+
+
+def run_cml(args, fix, run=subprocess.run):
+    """`cml <args>`; its output, or a ProjectError with cml's message and `fix`."""
+    try:
+        result = run(["cml", *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise ProjectError(
+            "the CML command line `cml` is not installed",
+            "install it: `npm install --global @dvcorg/cml`",
+        ) from None
+    if result.returncode != 0:
+        raise ProjectError(
+            f"`cml {' '.join(args[:2])}` failed: {(result.stderr or result.stdout).strip()}", fix
+        )
+    return result.stdout.strip()
+
+
+def run_url(environ=None):
+    """This GitHub Actions run's page, or None outside Actions."""
+    environ = os.environ if environ is None else environ
+    server, repository, run_id = (environ.get(name) for name in RUN_VARIABLES)
+    if server and repository and run_id:
+        return f"{server}/{repository}/actions/runs/{run_id}"
+    return None
+
+
+def in_actions(environ=None):
+    environ = os.environ if environ is None else environ
+    return environ.get("GITHUB_ACTIONS") == "true"
+
+
+def append_summary(text, environ=None):
+    """Add markdown to the job summary; False outside Actions."""
+    return _append((os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY"), text)
+
+
+def set_output(name, value, environ=None):
+    """`name=value` for later steps of the job; False outside Actions."""
+    path = (os.environ if environ is None else environ).get("GITHUB_OUTPUT")
+    return _append(path, f"{name}={value}\n")
+
+
+def _append(path, text):
+    if not path:
+        return False
+    with Path(path).open("a", encoding="utf-8") as handle:
+        handle.write(text)
+    return True

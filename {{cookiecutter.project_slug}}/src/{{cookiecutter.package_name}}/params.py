@@ -1,0 +1,182 @@
+"""params.yaml, typed: every setting's name, type, range and default live here, once.
+
+Field names are exactly the keys of params.yaml, so a message names a setting as the user
+writes it (`drift.min_effect.wasserstein`). An unknown or misspelt key is refused with the
+nearest valid one; nothing falls back silently.
+"""
+
+import datetime
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import paths
+from .errors import ProjectError
+from .tasks import METRICS
+
+Task = Literal["binary_classification", "multiclass_classification", "regression"]
+Family = Literal["logistic", "linear", "random_forest", "hist_gradient_boosting"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(Section):
+    raw: str = str(paths.DEMO_DATA)
+
+
+class SplitParams(Section):
+    test_size: float = Field(0.2, gt=0, lt=1)
+    seed: int = 42
+
+
+class ModelParams(Section):
+    family: Family = "hist_gradient_boosting"
+    seed: int = 42
+    # Passed to the estimator as they are; the estimator's own parameter names are checked
+    # when the model is built (pipeline/features.py), against the estimator chosen.
+    hyperparameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def hyperparameters_of(self, family=None):
+        return dict(self.hyperparameters.get(family or self.family) or {})
+
+
+class GateParams(Section):
+    metric: str
+    # Minimum for scores, maximum for errors (rmse, mae, log_loss).
+    threshold: float = Field(allow_inf_nan=False)
+    # How much worse than the production model (absolute) a candidate may be.
+    tolerance: float = Field(0.01, ge=0, allow_inf_nan=False)
+
+
+class CiParams(Section):
+    push_outputs: bool = False
+
+
+class ProfileParams(Section):
+    quantiles: int = Field(1000, ge=2)
+
+
+class MinEffect(Section):
+    wasserstein: float = Field(0.02, ge=0, le=1)
+    jensen_shannon: float = Field(0.02, ge=0, le=1)
+
+
+class Simulation(Section):
+    start: str = "2026-01-01"
+    per_day: float = Field(0.02, ge=0, allow_inf_nan=False)
+    max: float = Field(1.5, ge=0, allow_inf_nan=False)
+    rows: int = Field(2000, ge=1)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _date_as_text(cls, value):
+        # YAML reads an unquoted 2026-01-01 as a date.
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+class Window(Section):
+    policy: Literal["replace", "append", "last_n"] = "append"
+    batches: int = Field(4, ge=1)
+
+
+class DriftParams(Section):
+    source: str = Field("data/current/{date}.parquet", min_length=1)
+    format: Literal["auto", "csv", "parquet"] = "auto"
+    chunk_rows: int = Field(200_000, ge=1)
+    min_rows: int = Field(200, ge=1)
+    alpha: float = Field(0.05, gt=0, le=1)  # chance of any false alarm per check
+    correction: Literal["bonferroni", "benjamini-hochberg"] = "bonferroni"
+    min_effect: MinEffect = MinEffect()
+    max_null_rate_change: float = Field(0.05, ge=0, le=1)
+    drifted_share: float = Field(0.1, gt=0, le=1)
+    max_metric_decay: float = Field(0.05, ge=0, allow_inf_nan=False)
+    output_dir: str = "reports/drift"
+    simulate: bool = False
+    simulation: Simulation = Simulation()
+    retrain_on_drift: bool = False
+    window: Window = Window()
+
+
+class ReleaseParams(Section):
+    # The next version when a merge changes the model; auto: schema -> major, model params or
+    # training data -> minor, code only -> patch.
+    bump: Literal["auto", "major", "minor", "patch"] = "auto"
+
+
+class Params(Section):
+    task: Task
+    data: DataParams = DataParams()
+    split: SplitParams = SplitParams()
+    model: ModelParams = ModelParams()
+    gate: GateParams
+    ci: CiParams = CiParams()
+    profile: ProfileParams = ProfileParams()
+    drift: DriftParams = DriftParams()
+    release: ReleaseParams = ReleaseParams()
+
+    def model_post_init(self, _context):
+        allowed = METRICS[self.task]
+        if self.gate.metric not in allowed:
+            raise ProjectError(
+                f"gate.metric {self.gate.metric!r} in {paths.PARAMS} is not a metric of task "
+                f"{self.task}",
+                f"use one of {', '.join(allowed)}",
+            )
+
+
+def load_params(path=paths.PARAMS):
+    """params.yaml as `Params`; a ProjectError naming the key and the fix otherwise."""
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProjectError(
+            f"{path} not found", "run the command from the project's root folder"
+        ) from None
+    except yaml.YAMLError as error:
+        raise ProjectError(f"{path} is not valid YAML: {error}", f"correct {path}") from None
+    return parse_params(document, path)
+
+
+def parse_params(document, source=paths.PARAMS):
+    if not isinstance(document, dict):
+        raise ProjectError(f"{source} must hold a mapping of settings", f"correct {source}")
+    try:
+        return Params(**document)
+    except ValidationError as error:
+        raise ProjectError(*_explain(error.errors()[0], source)) from None
+
+
+def _explain(problem, source):
+    """(problem, fix) for pydantic's first error, with the key as params.yaml spells it."""
+    location = [str(part) for part in problem["loc"]]
+    key = ".".join(location)
+    if problem["type"] == "extra_forbidden":
+        valid = _valid_keys(location[:-1])
+        near = difflib.get_close_matches(location[-1], valid, n=1)
+        hint = f"did you mean `{'.'.join([*location[:-1], near[0]])}`? " if near else ""
+        return (
+            f"{source} sets an unknown setting `{key}`",
+            f"{hint}valid keys here: {', '.join(valid)}",
+        )
+    if problem["type"] == "missing":
+        return f"{source} has no setting `{key}`", f"add `{key}` to {source}"
+    value = problem.get("input")
+    return (
+        f"{source}: `{key}` is {value!r}, {problem['msg'].lower()}",
+        f"correct `{key}` in {source} (a freshly generated project shows every setting)",
+    )
+
+
+def _valid_keys(location):
+    model = Params
+    for part in location:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)

@@ -1,0 +1,74 @@
+"""The pipeline's commands: each dvc.yaml stage, and pull/repro/push in CI."""
+
+from .. import paths
+from ..params import load_params
+
+
+def _stage(name):
+    def run(_args):
+        from importlib import import_module
+
+        module, function = STAGES[name]
+        getattr(import_module(f"{__package__}.{module}"), function)(load_params())
+
+    return run
+
+
+STAGES = {
+    "split": ("split", "split_file"),
+    "train": ("train", "train_file"),
+    "evaluate": ("evaluate", "evaluate_file"),
+    "profile": ("profile", "profile_file"),
+}
+STAGE_HELP = {
+    "split": "split validated data into train and test sets",
+    "train": "fit the model pipeline on the train split",
+    "evaluate": "score the model on the test split; write metrics and plots",
+    "profile": "write the reference profile used by drift checks",
+}
+
+
+def _pull(args):
+    from .remote import pull
+
+    pull(args.notes_file)
+
+
+def _repro(args):
+    from .remote import repro
+
+    repro(args.notes_file)
+
+
+def _push(_args):
+    from .remote import push_outputs
+
+    push_outputs()
+
+
+def _demo_data(args):
+    from ..demo_data import write_csv
+
+    path = write_csv(args.output, load_params().task, args.rows, args.seed, args.drift)
+    print(f"wrote {args.rows} rows to {path}")
+
+
+def register(commands):
+    for name, text in STAGE_HELP.items():
+        commands.add_parser(name, help=text).set_defaults(handler=_stage(name))
+    for name, handler, text in [
+        ("pull", _pull, "dvc pull with the run cache; rebuild from source without a remote"),
+        ("repro", _repro, "dvc repro; a failure leaves a note for the pull-request report"),
+    ]:
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--notes-file", default=paths.NOTES, help="notes for the report")
+        command.set_defaults(handler=handler)
+    commands.add_parser(
+        "push", help="dvc push outputs and run cache when params.yaml sets ci.push_outputs"
+    ).set_defaults(handler=_push)
+    demo = commands.add_parser("demo-data", help="write a demo dataset (optionally drifted)")
+    demo.add_argument("output", help="the CSV to write")
+    demo.add_argument("--rows", type=int, default=5000, help="how many rows")
+    demo.add_argument("--seed", type=int, default=42, help="the random seed")
+    demo.add_argument("--drift", type=float, default=0.0, help="0 = training population")
+    demo.set_defaults(handler=_demo_data)

@@ -1,0 +1,79 @@
+"""Computing the metrics each task reports (tasks.py names them and which way is better)."""
+
+import numpy as np
+from sklearn import metrics as sk
+
+from ..errors import ProjectError
+from ..tasks import METRICS
+
+DIGITS = 6
+
+
+def binary_metrics(y_true, y_pred, probabilities, classes, positive_label):
+    positive = list(classes).index(positive_label)
+    scores = {
+        "accuracy": sk.accuracy_score(y_true, y_pred),
+        "balanced_accuracy": sk.balanced_accuracy_score(y_true, y_pred),
+        "f1": sk.f1_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
+        "precision": sk.precision_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
+        "recall": sk.recall_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
+        "roc_auc": sk.roc_auc_score(
+            np.asarray(y_true) == positive_label, probabilities[:, positive]
+        ),
+        "log_loss": sk.log_loss(y_true, probabilities, labels=classes),
+    }
+    return scores
+
+
+def multiclass_metrics(y_true, y_pred, probabilities, classes):
+    macro = {"average": "macro", "zero_division": 0}
+    return {
+        "accuracy": sk.accuracy_score(y_true, y_pred),
+        "balanced_accuracy": sk.balanced_accuracy_score(y_true, y_pred),
+        "f1_macro": sk.f1_score(y_true, y_pred, **macro),
+        "precision_macro": sk.precision_score(y_true, y_pred, **macro),
+        "recall_macro": sk.recall_score(y_true, y_pred, **macro),
+        "roc_auc_ovr": sk.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes),
+        "log_loss": sk.log_loss(y_true, probabilities, labels=classes),
+    }
+
+
+def regression_metrics(y_true, y_pred):
+    return {
+        "rmse": sk.root_mean_squared_error(y_true, y_pred),
+        "mae": sk.mean_absolute_error(y_true, y_pred),
+        "r2": sk.r2_score(y_true, y_pred),
+    }
+
+
+def compute_metrics(task, y_true, y_pred, probabilities=None, classes=None, positive_label=None):
+    """{metric: value} for the task, rounded; classification needs probabilities and classes."""
+    if task == "binary_classification":
+        values = binary_metrics(y_true, y_pred, probabilities, classes, positive_label)
+    elif task == "multiclass_classification":
+        values = multiclass_metrics(y_true, y_pred, probabilities, classes)
+    elif task == "regression":
+        values = regression_metrics(y_true, y_pred)
+    else:
+        raise ProjectError(f"task {task!r} is unknown", f"use one of {', '.join(METRICS)}")
+    return {name: round(float(values[name]), DIGITS) for name in METRICS[task]}
+
+
+def positive_label_of(schema, classes):
+    """The class binary metrics score: schema.yaml's positive_label, else scikit-learn's
+    convention (the last class). Every caller (evaluate, drift's performance check) uses it."""
+    classes = list(classes)
+    if len(classes) < 2:
+        raise ProjectError(
+            f"the training data holds one class ({', '.join(map(str, classes))}) of "
+            f"{schema.target!r}: a classifier needs at least two",
+            "add rows of the other class to the data, or choose a regression task",
+        )
+    label = schema.positive_label if schema.positive_label is not None else classes[-1]
+    if label not in classes:
+        raise ProjectError(
+            f"positive_label {label!r} in schema.yaml is not a class the model learned "
+            f"({', '.join(map(str, classes))})",
+            "set positive_label in schema.yaml to one of those classes",
+        )
+    return label

@@ -1,0 +1,203 @@
+"""The release bundle and its model card, built from the released commit's own outputs."""
+
+import csv
+import json
+import math
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from .. import paths
+from ..edge.dvc import CommitOutputs, lock_entries
+from ..edge.git import show_file
+from ..errors import ProjectError
+from .baseline import params_at
+from .tags import model_artifact
+
+# The notebook reads its facts from this file in the folder it runs in.
+CARD_CONTEXT = "model_card.json"
+# Pipeline outputs copied into the bundle, each checked against the release's dvc.lock.
+BUNDLED_OUTPUTS = (paths.METRICS, paths.PROFILE, paths.MODEL_METADATA)
+# Files committed in git, copied as they are at the released commit (dvc.yaml is read for the
+# card's description and removed).
+COMMITTED_FILES = (paths.PARAMS, paths.SCHEMA, paths.DVC_LOCK, paths.CONSTRAINTS, paths.DVC_YAML)
+SEGMENTS = 4
+
+
+def per_class_results(confusion_csv):
+    """[{"class", "support", "precision", "recall", "f1"}] from (actual, predicted) rows."""
+    with Path(confusion_csv).open(encoding="utf-8") as handle:
+        pairs = [(row["actual"], row["predicted"]) for row in csv.DictReader(handle)]
+    actual, predicted = Counter(a for a, _ in pairs), Counter(p for _, p in pairs)
+    correct = Counter(a for a, p in pairs if a == p)
+    rows = []
+    for label in sorted(actual | predicted):
+        precision = correct[label] / predicted[label] if predicted[label] else 0.0
+        recall = correct[label] / actual[label] if actual[label] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows.append(
+            {
+                "class": label,
+                "support": actual[label],
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "f1": round(f1, 4),
+            }
+        )
+    return rows
+
+
+def per_segment_results(predictions_csv, segments=SEGMENTS):
+    """Errors per quartile of the actual value: [{"segment", "rows", "mae", "rmse"}]."""
+    with Path(predictions_csv).open(encoding="utf-8") as handle:
+        rows = sorted((float(r["actual"]), float(r["predicted"])) for r in csv.DictReader(handle))
+    results = []
+    for index in range(segments):
+        part = rows[index * len(rows) // segments : (index + 1) * len(rows) // segments]
+        if not part:
+            continue
+        errors = [abs(a - p) for a, p in part]
+        results.append(
+            {
+                "segment": f"actual {part[0][0]:.2f} to {part[-1][0]:.2f}",
+                "rows": len(part),
+                "mae": round(sum(errors) / len(errors), 4),
+                "rmse": round(math.sqrt(sum(e * e for e in errors) / len(errors)), 4),
+            }
+        )
+    return results
+
+
+def breakdown(outputs, task, folder):
+    """("per-class" or "per-segment", rows) from the release's own plot tables (CommitOutputs,
+    checked against its dvc.lock)."""
+    if task == "regression":
+        table = outputs.get(paths.PLOTS / "predictions.csv", Path(folder) / "predictions.csv")
+        return "per-segment", per_segment_results(table)
+    table = outputs.get(paths.PLOTS / "confusion_matrix.csv", Path(folder) / "confusion.csv")
+    return "per-class", per_class_results(table)
+
+
+def data_fingerprints(lock_text):
+    """{path: {"md5", "size"}} of the data files dvc.lock records (raw, validated, splits)."""
+    return {path: e for path, e in lock_entries(lock_text).items() if path.startswith("data/")}
+
+
+def card_context(bundle, version, params, report, results):
+    """Everything the model card shows, as JSON-able data, from the release's files copied
+    into `bundle` (see build_bundle) and its per-class or per-segment `results`."""
+    bundle = Path(bundle)
+    metadata = json.loads((bundle / paths.MODEL_METADATA.name).read_text(encoding="utf-8"))
+    profile = json.loads((bundle / paths.PROFILE.name).read_text(encoding="utf-8"))
+    schema = yaml.safe_load((bundle / paths.SCHEMA.name).read_text(encoding="utf-8"))
+    lock_text = (bundle / paths.DVC_LOCK.name).read_text(encoding="utf-8")
+    kind, rows = results
+    _, model_path = model_artifact(bundle / paths.DVC_YAML.name)
+    return {
+        "model": version.model,
+        "version": version.version,
+        "tag": version.tag,
+        "commit": version.commit,
+        "released_by": version.author,
+        "released_at": version.created_at.isoformat(),
+        "release_message": version.message,
+        "task": params.task,
+        "description": artifact_description(bundle),
+        "target": metadata.get("target"),
+        "features": metadata.get("features", []),
+        "classes": metadata.get("classes"),
+        "model_params": params.model.model_dump(),
+        "training_data": {
+            "rows": profile.get("rows"),
+            "columns": {
+                name: {k: column.get(k) for k in ("kind", "nulls", "min", "max", "mean")}
+                for name, column in profile.get("columns", {}).items()
+            },
+            "raw": metadata.get("raw_data"),
+            "train_split": metadata.get("training_data"),
+        },
+        "schema": schema.get("columns", {}),
+        "metrics": json.loads((bundle / paths.METRICS.name).read_text(encoding="utf-8")),
+        "gate": report.as_dict(),
+        "breakdown": {"kind": kind, "rows": rows},
+        "lineage": {
+            "model_md5": lock_entries(lock_text).get(model_path, {}).get("md5"),
+            "data": data_fingerprints(lock_text),
+            "params_file": "params.yaml",
+        },
+    }
+
+
+def artifact_description(root):
+    document = yaml.safe_load((Path(root) / "dvc.yaml").read_text(encoding="utf-8"))
+    name, _ = model_artifact(Path(root) / "dvc.yaml")
+    return document["artifacts"][name].get("desc", "")
+
+
+def render_model_card(context, output_dir, notebook=paths.MODEL_CARD_NOTEBOOK):
+    """Execute the model card notebook on `context`; write model_card.html and model_card.md."""
+    import nbformat
+    from nbconvert import HTMLExporter, MarkdownExporter
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    output_dir = Path(output_dir)
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / CARD_CONTEXT).write_text(json.dumps(context, indent=2), encoding="utf-8")
+        card = nbformat.read(notebook, as_version=4)
+        ExecutePreprocessor(timeout=120, kernel_name="python3").preprocess(
+            card, {"metadata": {"path": folder}}
+        )
+    paths = []
+    for exporter, name in [(HTMLExporter, "model_card.html"), (MarkdownExporter, "model_card.md")]:
+        body, _ = exporter(exclude_input=True, exclude_input_prompt=True).from_notebook_node(card)
+        (output_dir / name).write_text(body, encoding="utf-8")
+        paths.append(output_dir / name)
+    return paths
+
+
+def bundle_dir(version, root="."):
+    return Path(root) / paths.RELEASE_BUNDLES / f"{version.model}-{version.version}"
+
+
+def build_bundle(registry, version, report, output_dir=None):
+    """The release's files in one folder: model, metrics, params, schema, profile, lock,
+    constraints, data fingerprints, gate result, lineage, model card (HTML and markdown).
+
+    Every file comes from the released commit (git), or from DVC checked against that
+    commit's dvc.lock; nothing is read from the work tree, which may hold another model."""
+    output_dir = Path(output_dir or bundle_dir(version, registry.root))
+    if output_dir.exists():
+        shutil.rmtree(output_dir)  # rebuilt whole: a re-run never mixes two builds
+    output_dir.mkdir(parents=True)
+    outputs = CommitOutputs(registry.root, version.commit, version.tag)
+    _, model_path = model_artifact(registry.root / paths.DVC_YAML)
+    for path in (Path(model_path), *BUNDLED_OUTPUTS):
+        outputs.get(path, output_dir / path.name)
+    for path in COMMITTED_FILES:
+        text = show_file(version.commit, path.as_posix(), cwd=registry.root)
+        if text is None:
+            raise ProjectError(f"{path} is not committed at {version.tag}", "commit it")
+        (output_dir / path.name).write_text(text, encoding="utf-8")
+    params = params_at(registry, version.commit, version.tag)
+    with tempfile.TemporaryDirectory() as folder:
+        results = breakdown(outputs, params.task, folder)
+    context = card_context(output_dir, version, params, report, results)
+    (output_dir / paths.DVC_YAML.name).unlink()  # read for the card; not part of the bundle
+    lineage = {
+        key: context[key]
+        for key in ("model", "version", "tag", "commit", "released_by", "released_at")
+    } | {"lineage": context["lineage"], "gate": context["gate"]}
+    write_json(output_dir / "data.json", context["lineage"]["data"])
+    write_json(output_dir / "gate.json", context["gate"])
+    write_json(output_dir / "release.json", lineage)
+    render_model_card(context, output_dir, registry.root / paths.MODEL_CARD_NOTEBOOK)
+    files = sorted(p.name for p in output_dir.iterdir())
+    print(f"bundle {output_dir}: {', '.join(files)}")
+    return output_dir
+
+
+def write_json(path, data):
+    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
