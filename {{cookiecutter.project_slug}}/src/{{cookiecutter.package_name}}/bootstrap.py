@@ -12,14 +12,11 @@ import sys
 from pathlib import Path
 
 from .demo_data import write_csv
+from .errors import BootstrapError
 from .paths import DEMO_DATA
 from .paths import DVC_REMOTE as REMOTE_NAME
 
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-gitops-ml"
-
-
-class BootstrapError(RuntimeError):
-    """A step failed; the message says which and how to finish by hand."""
 
 
 def run(command, env=None):

@@ -29,7 +29,15 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
     for capability in CAPABILITIES:
         capability.register(commands)
+    _every_help_names_the_exit_status(commands)
     return parser
+
+
+def _every_help_names_the_exit_status(commands):
+    for command in commands.choices.values():
+        command.epilog = command.epilog or EXIT_STATUS_HELP
+        for action in command._subparsers._group_actions if command._subparsers else ():
+            _every_help_names_the_exit_status(action)
 
 
 def main(argv=None):

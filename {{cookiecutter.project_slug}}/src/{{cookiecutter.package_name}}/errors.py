@@ -37,6 +37,15 @@ class ContractViolation(ProjectError):
     exit_code = CHECK_FAILED
 
 
+class UnreadableCsv(ContractViolation):
+    """The file cannot be read as a comma-separated UTF-8 table at all; `violation` is the
+    contract finding the validation report records for it."""
+
+    def __init__(self, path, violation, fix):
+        super().__init__(f"{path} cannot be read as CSV: {violation.message}", fix)
+        self.violation = violation
+
+
 class GateFailed(ProjectError):
     """The model misses its quality gate (params.yaml: gate)."""
 
@@ -45,6 +54,12 @@ class GateFailed(ProjectError):
 
 class DriftDetected(ProjectError):
     """The current data drifted from the reference: a finding, not a failure to run."""
+
+    exit_code = CHECK_FAILED
+
+
+class RegistryOutOfStep(ProjectError):
+    """Local registry tags that origin lacks: the registry is not what others see."""
 
     exit_code = CHECK_FAILED
 
@@ -59,6 +74,10 @@ class NoVersionInStage(ProjectError):
     """No version of the model holds the stage yet."""
 
     exit_code = COULD_NOT_CHECK
+
+
+class BootstrapError(ProjectError):
+    """A step of turning a generated folder into a repository failed (generation hook)."""
 
 
 class OutputMismatch(ProjectError):

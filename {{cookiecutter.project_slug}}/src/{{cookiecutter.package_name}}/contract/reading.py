@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ContractViolation, ProjectError
+from ..errors import ProjectError, UnreadableCsv
 
 MAX_EXAMPLES = 5
 # Separators that, found in the header more often than commas, mean the file is not
@@ -28,14 +28,6 @@ class Violation:
         where = self.column if self.column is not None else "(file)"
         shown = f"; e.g. {', '.join(map(repr, self.examples))}" if self.examples else ""
         return f"{where}: {self.rule} in {self.count} rows: {self.message}{shown}"
-
-
-class UnreadableCsv(ContractViolation):
-    """The file cannot be read as a comma-separated UTF-8 table at all."""
-
-    def __init__(self, path, violation, fix):
-        super().__init__(f"{path} cannot be read as CSV: {violation.message}", fix)
-        self.violation = violation
 
 
 def read_csv_text(path):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ContractViolation
-from .reading import MAX_EXAMPLES, UnreadableCsv, Violation, read_csv_text
+from ..errors import ContractViolation, UnreadableCsv
+from .reading import MAX_EXAMPLES, Violation, read_csv_text
 from .schema import load_schema
 
 DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}

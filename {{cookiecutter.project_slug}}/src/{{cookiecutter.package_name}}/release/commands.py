@@ -2,13 +2,7 @@
 
 import argparse
 
-from ..errors import CHECK_FAILED, ProjectError
-
-
-class RegistryOutOfStep(ProjectError):
-    """Local registry tags that origin lacks: the registry is not what others see."""
-
-    exit_code = CHECK_FAILED
+from ..errors import RegistryOutOfStep
 
 
 def _registry(args):
