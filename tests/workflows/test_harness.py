@@ -86,7 +86,7 @@ def test_step_outcomes_output_and_the_failed_step_are_reported(github_box, tmp_p
     ],
 )
 def test_step_durations_are_read_from_act_results(message, seconds):
-    from .runner import go_duration
+    from github_in_a_box.runner import go_duration
 
     assert go_duration(message) == pytest.approx(seconds)
 
@@ -422,7 +422,7 @@ def test_act_keeps_its_files_out_of_the_real_home(github_box, tmp_path):
 
 
 def test_tools_helper_fails_in_ci_and_skips_outside(monkeypatch):
-    from .tools import require_tool
+    from github_in_a_box.tools import require_tool
 
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setenv("CI", "true")

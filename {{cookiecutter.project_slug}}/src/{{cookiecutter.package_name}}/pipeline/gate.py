@@ -130,8 +130,8 @@ def require(report, subject, consequence=""):
         print(f"quality gate: {line}")
     if not report.passed:
         raise GateFailed(
-            f"{subject} does not meet the quality gate ({report.metric} {report.value:.4f})"
-            f"{consequence}",
+            f"{subject} does not meet the quality gate{consequence} "
+            f"({report.metric} {report.value:.4f})",
             "improve the model, or change gate.threshold / gate.tolerance in params.yaml with "
             "a reviewer's consent",
         )
