@@ -8,6 +8,10 @@ import copy
 import os
 from pathlib import Path
 
+# DVC binds its log handlers to sys.stdout and sys.stderr when first imported. Imported here,
+# at collection, they hold pytest's session-wide streams; imported first inside a test that
+# uses capsys (the bootstrap's tests), they would hold that test's streams, closed after it.
+import dvc  # noqa: F401
 import pandas as pd
 import pytest
 import yaml
