@@ -1,6 +1,8 @@
 # The template's two everyday commands: `make demo` and `make test`.
 # Each installs what it needs into .venv (uv, from the lock requirements-test.txt).
 PYTHON ?= python3
+# The installer, pinned (the generated Makefile pins the same one; a template test checks it).
+UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 DEMO_DIR := $(CURDIR)/build
@@ -16,7 +18,7 @@ venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --requirement requirements-test.txt
 	touch $@
 

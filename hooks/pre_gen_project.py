@@ -113,6 +113,21 @@ def check_email(email):
     return [f"author_email {email!r} is not an email address: use the form name@example.com."]
 
 
+OWNER_RE = re.compile(r"^@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?$")
+
+
+def check_owners(owners):
+    names = owners.split()
+    bad = [name for name in names if not (OWNER_RE.match(name) or EMAIL_RE.match(name))]
+    if names and not bad:
+        return []
+    shown = ", ".join(repr(name) for name in bad) or "nothing"
+    return [
+        f"code_owners has {shown}: give GitHub owners separated by spaces, as @user or "
+        "@org/team (or an email address), e.g. '@acme/ml-reviewers @jane'."
+    ]
+
+
 def check_metric(task, metric, threshold):
     allowed = METRICS_BY_TASK.get(task)
     if allowed is None:
@@ -201,6 +216,7 @@ def problems_in(answers):
     problems += check_slug(answers["project_slug"])
     problems += check_package(answers["package_name"])
     problems += check_email(answers["author_email"])
+    problems += check_owners(answers["code_owners"])
     problems += check_metric(answers["task"], answers["primary_metric"], answers["gate_threshold"])
     problems += check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
     problems += check_cron(answers["drift_schedule"])

@@ -21,6 +21,9 @@ BASE_FILES = """
 .dvc/.gitignore
 .dvc/config
 .dvcignore
+.github/CODEOWNERS
+.github/dependabot.yml
+.github/pull_request_template.md
 .github/workflows/ci.yml
 .github/workflows/drift.yml
 .github/workflows/pr.yml
@@ -29,6 +32,7 @@ BASE_FILES = """
 .github/workflows/version.yml
 .gitignore
 .gto
+.pre-commit-config.yaml
 .python-version
 Makefile
 README.md
@@ -363,3 +367,15 @@ def test_default_local_remote_lands_in_home_as_an_absolute_folder(tmp_path, monk
     assert config['remote "storage"']["url"] == str(remote)
     out = yaml.safe_load((project / "data/raw/demo.csv.dvc").read_text())["outs"][0]
     assert (remote / "files/md5" / out["md5"][:2] / out["md5"][2:]).is_file()
+
+
+def test_make_lock_relocks_the_constraints_with_uv(baked, project_copy):
+    """`make lock` resolves the project's own dependencies again (network: PyPI) and writes a
+    universal lock whose header names the command; `make setup` installs from it."""
+    project = project_copy(baked())
+    result = run(["make", "lock"], project, check=False, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lock = (project / "constraints.txt").read_text()
+    assert "#    make lock" in lock.splitlines()[1]
+    for package in ("dvc==", "gto==", "pydantic==", "scikit-learn==", "pytest=="):
+        assert f"\n{package}" in lock, package

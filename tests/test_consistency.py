@@ -174,3 +174,43 @@ def test_every_package_the_code_imports_is_declared(baked):
         if not {o.lower().replace("_", "-") for o in owners.get(module, [])} & declared
     }
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
+
+
+def test_pre_commit_hooks_use_the_locked_tool_versions(baked):
+    """The pre-commit revs of ruff and DVC are the versions constraints.txt locks, so a commit
+    hook and `make lint` never disagree."""
+    project = baked()
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    revs = {repo["repo"].rsplit("/", 1)[-1]: repo["rev"] for repo in hooks["repos"]}
+    locked = {
+        name: rest.split(";")[0].strip()
+        for name, _, rest in (
+            line.partition("==")
+            for line in (project / "constraints.txt").read_text().splitlines()
+            if "==" in line and not line.startswith((" ", "#"))
+        )
+    }
+    assert revs == {"ruff-pre-commit": f"v{locked['ruff']}", "dvc": locked["dvc"]}
+
+
+def test_code_owners_cover_what_decides_the_model(baked):
+    owners = (baked() / ".github" / "CODEOWNERS").read_text().splitlines()
+    rules = dict(line.split(" ", 1) for line in owners if line and not line.startswith("#"))
+    assert set(rules) == {
+        "/params.yaml",
+        "/schema.yaml",
+        "/dvc.yaml",
+        "/dvc.lock",
+        "/.gto",
+        "/.github/",
+    }
+    assert set(rules.values()) == {DEFAULTS["code_owners"]}
+
+
+def test_uv_is_pinned_to_one_version_in_both_makefiles(baked):
+    def pinned(makefile):
+        (version,) = re.findall(r"^UV_VERSION := (\S+)$", makefile.read_text(), re.MULTILINE)
+        return version
+
+    assert pinned(TEMPLATE / "Makefile") == pinned(baked() / "Makefile")
+    assert '"uv==$(UV_VERSION)"' in (baked() / "Makefile").read_text()

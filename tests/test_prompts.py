@@ -216,6 +216,10 @@ REFUSED = {
         "use one line of text",
     ),
     "author-name-tab": ({"author_name": "Jane\tDoe"}, "author_name", "use one line of text"),
+    # code_owners
+    "owners-empty": ({"code_owners": " "}, "code_owners", "@org/team"),
+    "owners-no-at": ({"code_owners": "acme/ml"}, "code_owners", "'acme/ml'"),
+    "owners-comment": ({"code_owners": "@acme # all"}, "code_owners", "'#'"),
 }
 
 
@@ -264,6 +268,7 @@ ACCEPTED = {
     "remote-ssh": {"dvc_remote": "ssh", "dvc_remote_url": "ssh://user@host:2222/srv/dvc"},
     "email-plus-subdomain": {"author_email": "jane+ml@mail.example.co.uk"},
     "unicode-name": {"project_name": "Prévision de résiliation", **NAMES},
+    "owners-team-user-email": {"code_owners": "@acme/ml-reviewers @jane-doe ml@acme.example"},
 }
 
 VALID = {
@@ -273,6 +278,7 @@ VALID = {
     "description": "A model.",
     "author_name": "Jane Doe",
     "author_email": "jane.doe@example.com",
+    "code_owners": "@your-org/ml-reviewers",
     "python_version": "3.11",
     "task": "binary_classification",
     "primary_metric": "roc_auc",

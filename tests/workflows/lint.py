@@ -49,11 +49,8 @@ def zizmor(folder, cwd):
     return code == 0 and "No findings" in output, output
 
 
-def workflow_schema(files, cwd):
-    code, output = run(
-        [require_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files],
-        cwd,
-    )
+def workflow_schema(files, cwd, schema="vendor.github-workflows"):
+    code, output = run([require_tool("check-jsonschema"), "--builtin-schema", schema, *files], cwd)
     return code == 0, output
 
 

@@ -55,6 +55,14 @@ def test_github_workflow_schema_accepts_every_workflow(workflow_sets, target):
     assert ok, output
 
 
+@pytest.mark.parametrize("target", list(COMBINATIONS))
+def test_dependabot_schema_accepts_the_generated_config(baked, target):
+    project = baked(**COMBINATIONS[target])
+    config = project / ".github" / "dependabot.yml"
+    ok, output = lint.workflow_schema([config], project, schema="vendor.dependabot")
+    assert ok, output
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_house_rules(workflow_sets, target):
     _, paths = workflow_sets(target)

@@ -76,16 +76,21 @@ def checked_out(registry, version):
 
 
 def pull(registry, version, dvc=run_dvc):
-    """`dvc pull` the model, its metadata and profile at the release's commit; a file the
-    remote does not hold, or holds damaged, is named with the way to fix it."""
+    """`dvc pull` the model, its metadata and profile, and the plot tables the model card reads,
+    at the release's commit: the one step with the remote's credentials fetches everything the
+    later steps read. A file the remote does not hold, or holds damaged, is named with the way
+    to fix it (the bundle checks each plot table against dvc.lock when it reads it)."""
     checked_out(registry, version)
     _, model_path = model_artifact(registry.root / paths.DVC_YAML)
     wanted = [Path(model_path), paths.MODEL_METADATA, paths.PROFILE]
     # --force: these are pipeline outputs; whatever the work tree held is replaced by the
     # release's own files (a runner's fresh checkout holds none).
-    code, output = dvc("pull", "--force", *[p.as_posix() for p in wanted], env=credentials_env())
-    print(output)
     expected = lock_entries(show_file(version.commit, "dvc.lock", cwd=registry.root))
+    pulled = [p.as_posix() for p in wanted]
+    # dvc.lock writes the folder as `plots/`; older releases committed it to git instead.
+    pulled += [path for path in expected if path.rstrip("/") == paths.PLOTS.as_posix()]
+    code, output = dvc("pull", "--force", *pulled, env=credentials_env())
+    print(output)
     missing = [
         path
         for path in wanted
@@ -102,7 +107,7 @@ def pull(registry, version, dvc=run_dvc):
             f"{' '.join(p.as_posix() for p in missing)}` (or `dvc repro` there first), then "
             "re-run the release",
         )
-    print(f"pulled {', '.join(p.as_posix() for p in wanted)} of {version.tag}")
+    print(f"pulled {', '.join(pulled)} of {version.tag}")
 
 
 def check_gate(registry, version, stage=PRODUCTION):
