@@ -163,7 +163,7 @@ def test_a_params_change_below_the_gate_is_reported_then_fails(pr_box):
     assert "quality gate ❌ FAIL" in report
     assert "| `model.hyperparameters.hist_gradient_boosting.max_iter` | 100 | 1 |" in report
     assert "does not meet the quality gate" in result.job("report").step("Quality gate").text
-    assert "test_the_demo_model_meets_the_gate" in result.job("report").step("Test").text
+    assert "test_the_model_meets_the_gate" in result.job("report").step("Test").text
 
 
 def corrupt_data(clone):
@@ -178,7 +178,12 @@ def test_corrupt_data_shows_the_violations_and_fails(pr_box):
 
     result = box.run(event, "pr.yml")
 
-    assert result.failed_steps == [("report", "Reproduce the pipeline")], result.report()
+    # The project's own tests check the project's current data against its contract too.
+    assert result.failed_steps == [
+        ("report", "Reproduce the pipeline"),
+        ("report", "Test"),
+    ], result.report()
+    assert "test_the_projects_data_meets_its_contract" in result.job("report").step("Test").text
     outcomes = result.job("report").outcomes
     assert outcomes["Build the report"] == "success"
     assert outcomes["Post the report on the pull request"] == "success"

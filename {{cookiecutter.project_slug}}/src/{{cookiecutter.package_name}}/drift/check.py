@@ -100,9 +100,11 @@ def describe_reference(folder):
 def fetch_reference(output_dir, dvc=run_dvc):
     """Fill output_dir from the registry's production stage; without one, from the workspace
     (reproduced when `dvc pull` could not provide it), saying why in version.json."""
+    from ..edge.dvc import use_credentials
     from ..release.fetch import fetch
     from ..release.registry import Registry
 
+    use_credentials()  # secrets that arrive as text (a gs key, an ssh key) become files for DVC
     folder = Path(output_dir)
     shutil.rmtree(folder, ignore_errors=True)
     try:
