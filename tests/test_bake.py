@@ -239,6 +239,18 @@ def test_ruff_passes(combination):
     run([ruff, "format", "--check", "--no-cache", "."], project)
 
 
+def test_mypy_passes_with_the_locked_version(baked):
+    """`make lint`'s type check. The package holds no Jinja, so one bake checks it for every
+    combination. The cache sits beside the virtualenv whose packages it describes: only the
+    first run after an install reads numpy, pydantic and the standard library (about 20 s)."""
+    project = baked()
+    mypy = VENV_BIN / "mypy"
+    constraints = (project / "constraints.txt").read_text()
+    (locked,) = re.findall(r"^mypy==(\S+)$", constraints, re.MULTILINE)
+    assert run([mypy, "--version"], project).stdout.split()[1] == locked
+    run([mypy, "--cache-dir", VENV_BIN.parent / "mypy-cache"], project)
+
+
 @once_per_task
 def test_generated_test_suite_passes(combination, project_copy):
     _, project = combination

@@ -9,17 +9,30 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, overload
 
 from .demo_data import write_csv
 from .errors import BootstrapError
 from .paths import DEMO_DATA
 from .paths import DVC_REMOTE as REMOTE_NAME
 
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-gitops-ml"
 
 
-def run(command, env=None, check=True):
+@overload
+def run(
+    command: list[str], env: dict[str, str] | None = None, check: Literal[True] = True
+) -> str: ...
+@overload
+def run(
+    command: list[str], env: dict[str, str] | None = None, *, check: Literal[False]
+) -> bool: ...
+def run(command: list[str], env: dict[str, str] | None = None, check: bool = True) -> str | bool:
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if not check:
         return result.returncode == 0
@@ -29,7 +42,7 @@ def run(command, env=None, check=True):
     return result.stdout
 
 
-def remote_location(kind, url):
+def remote_location(kind: str, url: str) -> str:
     """DVC wants an absolute folder for a local remote; other kinds keep their URL."""
     if kind != "local":
         return url
@@ -38,7 +51,7 @@ def remote_location(kind, url):
     return str(folder)
 
 
-def author_env(author):
+def author_env(author: str) -> dict[str, str]:
     name, _, email = author.partition(" <")
     identity = {"NAME": name, "EMAIL": email.rstrip(">")}
     env = dict(os.environ)
@@ -48,7 +61,7 @@ def author_env(author):
     return env
 
 
-def bootstrap(remote_kind, remote_url, task, author):
+def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None:
     """git init, dvc init, the remote, the demo data tracked (and pushed to a local remote) and
     the first commit. DVC runs in this one process through its Python API: starting it once
     per step made generation three times slower."""
@@ -81,7 +94,7 @@ def bootstrap(remote_kind, remote_url, task, author):
     print(f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}.")
 
 
-def _push_demo_data(repo, remote_kind):
+def _push_demo_data(repo: "Repo", remote_kind: str) -> str:
     if remote_kind != "local":
         return (
             f"not pushed yet: configure credentials for the {remote_kind} remote, then `dvc push`"
@@ -90,7 +103,7 @@ def _push_demo_data(repo, remote_kind):
     return "pushed to the local remote"
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--remote-kind", required=True, choices=["local", "s3", "gs", "azure", "ssh"]

@@ -7,6 +7,7 @@ only read JSON stay fast.
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from .contract import commands as contract
 from .drift import commands as drift
@@ -19,7 +20,7 @@ PACKAGE = __package__
 CAPABILITIES = (contract, pipeline, review, release, drift)
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m {PACKAGE}",
         description=f"{PACKAGE}: the model's data contract, pipeline, reviews, releases and "
@@ -33,14 +34,16 @@ def build_parser():
     return parser
 
 
-def _every_help_names_the_exit_status(commands):
+def _every_help_names_the_exit_status(
+    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> None:
     for command in commands.choices.values():
         command.epilog = command.epilog or EXIT_STATUS_HELP
         for action in command._subparsers._group_actions if command._subparsers else ():
-            _every_help_names_the_exit_status(action)
+            _every_help_names_the_exit_status(action)  # type: ignore[arg-type]
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)

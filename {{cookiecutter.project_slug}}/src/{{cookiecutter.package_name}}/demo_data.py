@@ -9,7 +9,9 @@ simulator uses it.
 import csv
 import math
 import random
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 TARGET_BY_TASK = {
     "binary_classification": "churned",
@@ -31,11 +33,11 @@ PAYMENT_METHODS = ["bank-transfer", "card", "electronic-check", "mailed-check"]
 REGIONS = ["east", "north", "south", "west"]
 
 
-def _clip(value, low, high):
+def _clip(value: float, low: float, high: float) -> float:
     return max(low, min(high, value))
 
 
-def _customer(rng, drift):
+def _customer(rng: random.Random, drift: float) -> dict[str, Any]:
     contract = rng.choices(CONTRACTS, weights=[0.5 + 0.3 * drift, 0.3, 0.2 - 0.1 * drift])[0]
     tenure = int(_clip(rng.expovariate(1 / (24 - 6 * drift)), 0, 120))
     charges = round(_clip(rng.gauss(65 + 10 * drift, 25), 15, 400), 2)
@@ -52,7 +54,7 @@ def _customer(rng, drift):
     }
 
 
-def _poisson(rng, mean):
+def _poisson(rng: random.Random, mean: float) -> int:
     # Knuth's method: fine for the small means used here.
     threshold, count, product = math.exp(-mean), 0, rng.random()
     while product > threshold:
@@ -61,7 +63,7 @@ def _poisson(rng, mean):
     return count
 
 
-def _target(rng, task, row):
+def _target(rng: random.Random, task: str, row: dict[str, Any]) -> int | str | float:
     usage = row["data_usage_gb"] if row["data_usage_gb"] is not None else 12.0
     if task == "binary_classification":
         logit = (
@@ -77,11 +79,13 @@ def _target(rng, task, row):
     if task == "multiclass_classification":
         score = 0.03 * row["monthly_charges"] + 0.04 * usage + rng.gauss(0, 0.6)
         return "basic" if score < 2.4 else "standard" if score < 3.4 else "premium"
-    spend = 1.1 * row["monthly_charges"] + 0.8 * usage + 4 * row["support_calls"]
+    spend: float = 1.1 * row["monthly_charges"] + 0.8 * usage + 4 * row["support_calls"]
     return round(max(0.0, spend + rng.gauss(0, 10)), 2)
 
 
-def generate_rows(task, n_rows, seed, drift=0.0):
+def generate_rows(
+    task: str, n_rows: int, seed: int, drift: float = 0.0
+) -> Iterator[dict[str, Any]]:
     """Yield `n_rows` dict rows with the features and the task's target column."""
     if task not in TARGET_BY_TASK:
         raise ValueError(f"unknown task {task!r}: use one of {', '.join(TARGET_BY_TASK)}")
@@ -93,7 +97,9 @@ def generate_rows(task, n_rows, seed, drift=0.0):
         yield row
 
 
-def write_csv(path, task, n_rows=5000, seed=42, drift=0.0):
+def write_csv(
+    path: str | Path, task: str, n_rows: int = 5000, seed: int = 42, drift: float = 0.0
+) -> Path:
     """Write the demo dataset to `path` and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,6 +112,6 @@ def write_csv(path, task, n_rows=5000, seed=42, drift=0.0):
     return path
 
 
-def demo_columns():
+def demo_columns() -> list[str]:
     """Every column the demo dataset has, features and each task's target."""
     return [*FEATURES, *TARGET_BY_TASK.values()]

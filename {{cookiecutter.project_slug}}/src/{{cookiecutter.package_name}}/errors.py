@@ -8,6 +8,9 @@ A command exits with one of four codes, whatever it does:
 - 3 `COULD_NOT_CHECK`: the input to check is missing, unreadable or unreachable.
 """
 
+from pathlib import Path
+from typing import Any
+
 OK = 0
 CHECK_FAILED = 1
 USAGE = 2
@@ -25,7 +28,7 @@ class ProjectError(Exception):
 
     exit_code = USAGE
 
-    def __init__(self, problem, fix=""):
+    def __init__(self, problem: str, fix: str = "") -> None:
         super().__init__(f"{problem}\n  fix: {fix}" if fix else problem)
         self.problem = problem
         self.fix = fix
@@ -39,9 +42,10 @@ class ContractViolation(ProjectError):
 
 class UnreadableCsv(ContractViolation):
     """The file cannot be read as a comma-separated UTF-8 table at all; `violation` is the
-    contract finding the validation report records for it."""
+    contract finding the validation report records for it (contract/reading.py's Violation,
+    which this module, the lowest layer, does not import)."""
 
-    def __init__(self, path, violation, fix):
+    def __init__(self, path: str | Path, violation: Any, fix: str) -> None:
         super().__init__(f"{path} cannot be read as CSV: {violation.message}", fix)
         self.violation = violation
 

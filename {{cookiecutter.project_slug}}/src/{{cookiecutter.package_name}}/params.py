@@ -7,6 +7,7 @@ nearest valid one; nothing falls back silently.
 
 import datetime
 import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +42,7 @@ class ModelParams(Section):
     # when the model is built (pipeline/features.py), against the estimator chosen.
     hyperparameters: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
-    def hyperparameters_of(self, family=None):
+    def hyperparameters_of(self, family: str | None = None) -> dict[str, Any]:
         return dict(self.hyperparameters.get(family or self.family) or {})
 
 
@@ -74,7 +75,7 @@ class Simulation(Section):
 
     @field_validator("start", mode="before")
     @classmethod
-    def _date_as_text(cls, value):
+    def _date_as_text(cls, value: object) -> object:
         # YAML reads an unquoted 2026-01-01 as a date.
         return value.isoformat() if isinstance(value, datetime.date) else value
 
@@ -119,7 +120,7 @@ class Params(Section):
     drift: DriftParams = DriftParams()
     release: ReleaseParams = ReleaseParams()
 
-    def model_post_init(self, _context):
+    def model_post_init(self, _context: Any) -> None:
         allowed = METRICS[self.task]
         if self.gate.metric not in allowed:
             raise ProjectError(
@@ -129,7 +130,7 @@ class Params(Section):
             )
 
 
-def load_params(path=paths.PARAMS):
+def load_params(path: str | Path = paths.PARAMS) -> Params:
     """params.yaml as `Params`; a ProjectError naming the key and the fix otherwise."""
     try:
         document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -142,7 +143,7 @@ def load_params(path=paths.PARAMS):
     return parse_params(document, path)
 
 
-def parse_params(document, source=paths.PARAMS):
+def parse_params(document: object, source: str | Path = paths.PARAMS) -> Params:
     if not isinstance(document, dict):
         raise ProjectError(f"{source} must hold a mapping of settings", f"correct {source}")
     try:
@@ -151,7 +152,7 @@ def parse_params(document, source=paths.PARAMS):
         raise ProjectError(*_explain(error.errors()[0], source)) from None
 
 
-def _explain(problem, source):
+def _explain(problem: Mapping[str, Any], source: str | Path) -> tuple[str, str]:
     """(problem, fix) for pydantic's first error, with the key as params.yaml spells it."""
     location = [str(part) for part in problem["loc"]]
     key = ".".join(location)
@@ -172,8 +173,8 @@ def _explain(problem, source):
     )
 
 
-def _valid_keys(location):
-    model = Params
+def _valid_keys(location: list[str]) -> list[str]:
+    model: type[BaseModel] = Params
     for part in location:
         annotation = model.model_fields[part].annotation
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):

@@ -1,21 +1,23 @@
 """`validate` and `schema infer`: the data contract's commands."""
 
+import argparse
+
 from .. import paths
 
 
-def _validate(args):
+def _validate(args: argparse.Namespace) -> None:
     from .validate import validate_file
 
     validate_file(args.data, args.schema, args.output, args.report)
 
 
-def _schema_infer(args):
+def _schema_infer(args: argparse.Namespace) -> None:
     from .infer import infer_file
 
     infer_file(args.csv, args.target, args.output, paths.PARAMS)
 
 
-def register(commands):
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     validate = commands.add_parser("validate", help="check raw data against schema.yaml")
     validate.add_argument("data", help="CSV file to check")
     validate.add_argument("--schema", default=paths.SCHEMA, help="the data contract")

@@ -1,7 +1,9 @@
 """Inferring schema.yaml from a user's CSV: bringing your own data in one command."""
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -16,29 +18,29 @@ MIN_MULTICLASS_CLASSES = 3
 # --- inferring a schema from data -------------------------------------------------------------
 
 
-def infer_schema(frame, target, task):
+def infer_schema(frame: pd.DataFrame, target: str, task: str) -> tuple[dict[str, Any], list[str]]:
     """schema.yaml's content (a dict) for a frame of CSV text, and notes for the user."""
     if target not in frame.columns:
         raise ProjectError(
             f"--target {target!r} is not a column of the CSV",
             f"use one of: {', '.join(map(str, frame.columns))}",
         )
-    notes = []
-    columns = {}
+    notes: list[str] = []
+    columns: dict[str, dict[str, Any]] = {}
     for name in frame.columns:
         columns[str(name)], note = infer_column(frame[name])
         if note:
             notes.append(note)
     columns[target], positive_label, note = target_column(frame[target], columns[target], task)
     notes.append(note)
-    document = {"target": target}
+    document: dict[str, Any] = {"target": target}
     if positive_label is not None:
         document["positive_label"] = positive_label
     document["columns"] = columns
     return document, notes
 
 
-def infer_column(values):
+def infer_column(values: pd.Series) -> tuple[dict[str, Any], str | None]:
     """One column's contract from its text values, and a note when a choice needs review."""
     present = values.dropna()
     if present.empty:
@@ -46,7 +48,7 @@ def infer_column(values):
             f"column {values.name!r} has no values at all",
             "drop it from the CSV or fill it: an empty column cannot be checked or learned from",
         )
-    spec = {"dtype": "category", "nullable": bool(values.isna().any())}
+    spec: dict[str, Any] = {"dtype": "category", "nullable": bool(values.isna().any())}
     numbers = pd.to_numeric(present, errors="coerce")
     if numbers.notna().all():
         written_as_whole = not present.str.contains(r"[.eE]").any()
@@ -67,7 +69,9 @@ def infer_column(values):
     )
 
 
-def target_column(values, spec, task):
+def target_column(
+    values: pd.Series, spec: dict[str, Any], task: str
+) -> tuple[dict[str, Any], object, str]:
     """The target's contract for the task: (spec, positive label or None, note)."""
     name = values.name
     if values.isna().any():
@@ -107,7 +111,7 @@ def target_column(values, spec, task):
     return spec, positive, note
 
 
-def _sorted_classes(values, dtype):
+def _sorted_classes(values: pd.Series, dtype: str) -> list[int] | list[float] | list[str]:
     distinct = values.unique()
     if dtype == "integer":
         return sorted(int(value) for value in pd.to_numeric(pd.Series(distinct)))
@@ -116,7 +120,7 @@ def _sorted_classes(values, dtype):
     return sorted(str(value) for value in distinct)
 
 
-def _positive_class(values, classes):
+def _positive_class(values: pd.Series, classes: Sequence[int | float | str]) -> object:
     for word in POSITIVE_WORDS:
         for label in classes:
             if str(label).lower() == word:
@@ -130,7 +134,7 @@ def _positive_class(values, classes):
 # --- writing files ----------------------------------------------------------------------------
 
 
-def schema_yaml(document, source):
+def schema_yaml(document: Mapping[str, Any], source: str) -> str:
     """schema.yaml text: one flow-style line per column, like the template's own file."""
     lines = [
         f"# The data contract, inferred from {source} by `python -m {__package__} schema infer`.",
@@ -146,7 +150,7 @@ def schema_yaml(document, source):
     return "\n".join(lines) + "\n"
 
 
-def _flow(value):
+def _flow(value: object) -> str:
     """One YAML value on one line, quoted where YAML needs it (e.g. 'yes', '007', 'a: b')."""
     text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6)
     return text.removesuffix("\n").removesuffix("\n...").strip()
@@ -155,7 +159,7 @@ def _flow(value):
 RAW_LINE = re.compile(r"^(?P<key>[ \t]+raw:[ \t]*)(?P<value>.*?)(?P<comment>[ \t]+#.*)?$")
 
 
-def with_raw_data(params_text, raw_path):
+def with_raw_data(params_text: str, raw_path: str) -> str:
     """params.yaml text with `data.raw` set to raw_path; every other line (comments too) kept."""
     lines = params_text.splitlines(keepends=True)
     in_data = False
@@ -177,7 +181,7 @@ def with_raw_data(params_text, raw_path):
     )
 
 
-def project_relative(path):
+def project_relative(path: str | Path) -> str:
     """The path as DVC and params.yaml need it: inside the project, relative, with '/'."""
     resolved = Path(path).resolve()
     try:
@@ -189,7 +193,7 @@ def project_relative(path):
         ) from None
 
 
-def infer_file(csv, target, output, params_path):
+def infer_file(csv: str | Path, target: str, output: str | Path, params_path: str | Path) -> None:
     """Write schema.yaml inferred from `csv`, point params.yaml at it, print the next steps."""
     raw_path = project_relative(csv)
     task = load_params(params_path).task
@@ -221,7 +225,7 @@ def infer_file(csv, target, output, params_path):
 SIMULATE_LINE = re.compile(r"^(?P<key>[ \t]+simulate:[ \t]*)true\b", re.MULTILINE)
 
 
-def without_demo_simulation(params_text):
+def without_demo_simulation(params_text: str) -> tuple[str, bool]:
     """(params text with drift.simulate off, whether it was on): the simulator writes the
     demo's columns, which a user's own data does not have."""
     updated, count = SIMULATE_LINE.subn(r"\g<key>false", params_text, count=1)

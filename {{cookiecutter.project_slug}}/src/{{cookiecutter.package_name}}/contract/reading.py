@@ -21,16 +21,16 @@ class Violation:
     column: str | None  # None: the file as a whole
     rule: str
     count: int  # rows affected
-    examples: list = field(default_factory=list)  # up to MAX_EXAMPLES values, as in the file
+    examples: list[str] = field(default_factory=list)  # up to MAX_EXAMPLES values, as in the file
     message: str = ""
 
-    def describe(self):
+    def describe(self) -> str:
         where = self.column if self.column is not None else "(file)"
         shown = f"; e.g. {', '.join(map(repr, self.examples))}" if self.examples else ""
         return f"{where}: {self.rule} in {self.count} rows: {self.message}{shown}"
 
 
-def read_csv_text(path):
+def read_csv_text(path: str | Path) -> pd.DataFrame:
     """The CSV as a frame of text (missing cells as NaN), or UnreadableCsv saying why not."""
     path = Path(path)
     try:
@@ -62,7 +62,7 @@ def read_csv_text(path):
     return frame
 
 
-def _decode(path, data):
+def _decode(path: Path, data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")  # -sig: a byte-order mark is not part of the header
     except UnicodeDecodeError as error:
@@ -77,8 +77,9 @@ def _decode(path, data):
         raise UnreadableCsv(path, violation, fix) from None
 
 
-def _undecodable_lines(data):
-    found, offset = [], 0
+def _undecodable_lines(data: bytes) -> list[str]:
+    found: list[str] = []
+    offset = 0
     for number, line in enumerate(data.split(b"\n"), start=1):
         try:
             line.decode("utf-8")
@@ -88,9 +89,9 @@ def _undecodable_lines(data):
     return found
 
 
-def _check_delimiter(path, header):
+def _check_delimiter(path: Path, header: str) -> None:
     counts = {delimiter: header.count(delimiter) for delimiter in OTHER_DELIMITERS}
-    delimiter = max(counts, key=counts.get)
+    delimiter = max(counts, key=counts.__getitem__)
     if counts[delimiter] > header.count(","):
         name = OTHER_DELIMITERS[delimiter]
         violation = Violation(

@@ -7,6 +7,7 @@ and an optional `categories` list of allowed values. The validate stage enforces
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 
@@ -32,14 +33,14 @@ class Column:
     nullable: bool = False
     min: float | None = None
     max: float | None = None
-    categories: tuple | None = None
+    categories: tuple[str | float, ...] | None = None
 
     @property
-    def is_numeric(self):
+    def is_numeric(self) -> bool:
         return self.dtype in NUMERIC_DTYPES
 
     @property
-    def is_categorical(self):
+    def is_categorical(self) -> bool:
         """Text categories, and numbers limited to a list (codes), are one-hot encoded."""
         return self.dtype == "category" or self.categories is not None
 
@@ -47,26 +48,26 @@ class Column:
 @dataclass(frozen=True)
 class Schema:
     target: str
-    columns: dict  # name -> Column, in the file's order
+    columns: dict[str, Column]  # in the file's order
     positive_label: object = None
 
     @property
-    def features(self):
+    def features(self) -> list[str]:
         return [name for name in self.columns if name != self.target]
 
     @property
-    def categorical_features(self):
+    def categorical_features(self) -> list[str]:
         return [name for name in self.features if self.columns[name].is_categorical]
 
     @property
-    def numeric_features(self):
+    def numeric_features(self) -> list[str]:
         return [name for name in self.features if not self.columns[name].is_categorical]
 
 
 # --- reading schema.yaml ----------------------------------------------------------------------
 
 
-def load_schema(path=paths.SCHEMA):
+def load_schema(path: str | Path = paths.SCHEMA) -> Schema:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -82,7 +83,7 @@ def load_schema(path=paths.SCHEMA):
     return parse_schema(document, source=path)
 
 
-def parse_schema(document, source=paths.SCHEMA):
+def parse_schema(document: object, source: str | Path = paths.SCHEMA) -> Schema:
     """A Schema from the loaded YAML, or a ProjectError naming the offending key."""
     if not isinstance(document, dict):
         _malformed(source, "(top level)", "is not a mapping", "start from `target:` and `columns:`")
@@ -113,7 +114,7 @@ def parse_schema(document, source=paths.SCHEMA):
     return Schema(target=target, columns=columns, positive_label=positive_label)
 
 
-def parse_column(name, spec, source=paths.SCHEMA):
+def parse_column(name: str, spec: object, source: str | Path = paths.SCHEMA) -> Column:
     key = f"columns.{name}"
     if not isinstance(spec, dict):
         _malformed(source, key, "is not a mapping", "write it as `{dtype: float, nullable: false}`")
@@ -138,7 +139,9 @@ def parse_column(name, spec, source=paths.SCHEMA):
     return Column(name, dtype, nullable, low, high, categories)
 
 
-def _bound(spec, bound, dtype, key, source):
+def _bound(
+    spec: dict[str, Any], bound: str, dtype: str, key: str, source: str | Path
+) -> float | None:
     value = spec.get(bound)
     if value is None:
         return None
@@ -149,7 +152,9 @@ def _bound(spec, bound, dtype, key, source):
     return value
 
 
-def _categories(values, dtype, key, source):
+def _categories(
+    values: object, dtype: str, key: str, source: str | Path
+) -> tuple[str | float, ...] | None:
     if values is None:
         return None
     if not isinstance(values, list) or not values:
@@ -169,7 +174,7 @@ def _categories(values, dtype, key, source):
     return normalized
 
 
-def _positive_label(label, target, source):
+def _positive_label(label: object, target: Column, source: str | Path) -> object:
     if label is None:
         return None
     if target.dtype == "category":
@@ -184,5 +189,5 @@ def _positive_label(label, target, source):
     return label
 
 
-def _malformed(source, key, problem, fix):
+def _malformed(source: str | Path, key: str, problem: str, fix: str) -> NoReturn:
     raise ProjectError(f"{source}: `{key}` {problem}", fix)

@@ -5,6 +5,7 @@ always written (pull-request comments read it); the input file is only ever read
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pandas as pd
 
 from ..errors import ContractViolation, UnreadableCsv
 from .reading import MAX_EXAMPLES, Violation, read_csv_text
-from .schema import load_schema
+from .schema import Column, Schema, load_schema
 
 DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
 
@@ -20,7 +21,7 @@ DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
 # --- checking ---------------------------------------------------------------------------------
 
 
-def find_violations(frame, schema):
+def find_violations(frame: pd.DataFrame, schema: Schema) -> list[Violation]:
     """Every way the text frame breaks the schema, file order, one entry per column and rule."""
     found = []
     for name in schema.columns:
@@ -38,7 +39,7 @@ def find_violations(frame, schema):
     return found
 
 
-def column_violations(values, column):
+def column_violations(values: pd.Series, column: Column) -> list[Violation]:
     """The rules one column of text values breaks: all_null, null, dtype, range, category."""
     present = values.dropna()
     if present.empty:
@@ -62,7 +63,7 @@ def column_violations(values, column):
     return found
 
 
-def _not_of_dtype(numbers, dtype):
+def _not_of_dtype(numbers: pd.Series, dtype: str) -> pd.Series:
     """Text that did not parse (NaN after to_numeric), infinities, and fractions for integers."""
     wrong = numbers.isna() | numbers.isin([float("inf"), float("-inf")])
     if dtype == "integer":
@@ -70,7 +71,7 @@ def _not_of_dtype(numbers, dtype):
     return wrong
 
 
-def _outside(numbers, column):
+def _outside(numbers: pd.Series, column: Column) -> pd.Series:
     outside = pd.Series(False, index=numbers.index)
     if column.min is not None:
         outside |= numbers < column.min
@@ -79,22 +80,24 @@ def _outside(numbers, column):
     return outside
 
 
-def _value_violations(column, rule, offending, message):
+def _value_violations(
+    column: Column, rule: str, offending: pd.Series, message: str
+) -> list[Violation]:
     return [_value_violation(column.name, rule, offending, message)] if len(offending) else []
 
 
-def _value_violation(name, rule, offending, message):
+def _value_violation(name: str, rule: str, offending: pd.Series, message: str) -> Violation:
     examples = [str(value) for value in pd.unique(offending)[:MAX_EXAMPLES]]
     return Violation(name, rule, len(offending), examples, message)
 
 
-def _range(column):
+def _range(column: Column) -> str:
     low = "-inf" if column.min is None else column.min
     high = "inf" if column.max is None else column.max
     return f"[{low}, {high}]"
 
 
-def typed_frame(frame, schema):
+def typed_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     """The checked text frame with schema dtypes, in schema order; categories stay text."""
     typed = {}
     for name, column in schema.columns.items():
@@ -111,7 +114,9 @@ def typed_frame(frame, schema):
 # --- the stage --------------------------------------------------------------------------------
 
 
-def write_report(path, rows, columns, violations):
+def write_report(
+    path: str | Path, rows: int, columns: int, violations: Sequence[Violation]
+) -> None:
     report = {
         "valid": not violations,
         "rows": rows,
@@ -123,7 +128,9 @@ def write_report(path, rows, columns, violations):
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
-def contract_violation(data, schema_path, target, violations):
+def contract_violation(
+    data: str | Path, schema_path: str | Path, target: str, violations: Sequence[Violation]
+) -> ContractViolation:
     lines = [f"{data} breaks the data contract in {schema_path} ({len(violations)} problems):"]
     lines += [f"  - {violation.describe()}" for violation in violations]
     infer = f"python -m {__package__} schema infer {data} --target {target}"
@@ -131,7 +138,9 @@ def contract_violation(data, schema_path, target, violations):
     return ContractViolation("\n".join(lines), fix)
 
 
-def validate_file(data, schema, output, report):
+def validate_file(
+    data: str | Path, schema: str | Path, output: str | Path, report: str | Path
+) -> None:
     """Check `data` against the `schema` file; write the report, and on success the Parquet."""
     contract = load_schema(schema)
     # Data that broke the contract must not leave an older validated file looking current.

@@ -11,18 +11,23 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..contract.schema import load_schema
-from ..edge.dvc import first_error_line, run_dvc
+from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..edge.git import head_commit
 from ..edge.github import run_url, set_output
 from ..errors import CHECK_FAILED, COULD_NOT_CHECK, OK, CouldNotCheck, DriftDetected, ProjectError
+from ..params import Params
 from .decision import compare
 from .performance import PerformanceTracker
 from .report import today, write_reports
 from .source import ContractTally, read_batches, resolve
 from .summary import summarize_batches
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 REFERENCE_FILES = ("profile.json", "model.joblib", "metrics.json")
 WORKSPACE_REFERENCE = {
@@ -33,7 +38,7 @@ WORKSPACE_REFERENCE = {
 EXIT_CODES = {"no_drift": OK, "drift": CHECK_FAILED, "could_not_check": COULD_NOT_CHECK}
 
 
-def check_date(text):
+def check_date(text: object) -> str:
     """An ISO date string, or a ProjectError."""
     try:
         return datetime.date.fromisoformat(str(text)).isoformat()
@@ -46,13 +51,13 @@ def check_date(text):
 
 @dataclass(frozen=True)
 class Reference:
-    profile: dict
-    model: object
-    metrics: dict
+    profile: dict[str, Any]
+    model: "Pipeline"
+    metrics: dict[str, Any]
     description: str
 
 
-def load_reference(folder=None):
+def load_reference(folder: str | Path | None = None) -> Reference:
     """The reference from `folder` (profile.json, model.joblib, metrics.json, version.json),
     or from the workspace's pipeline outputs without one."""
     import joblib
@@ -81,11 +86,11 @@ def load_reference(folder=None):
     return Reference(profile, model, metrics, describe_reference(folder))
 
 
-def describe_reference(folder):
+def describe_reference(folder: str | Path | None) -> str:
     if not folder:
         return "the workspace's model and profile (`models/`, `metrics.json`)"
     version_file = Path(folder) / "version.json"
-    version = {}
+    version: dict[str, Any] = {}
     if version_file.is_file():
         version = json.loads(version_file.read_text(encoding="utf-8"))
     if version.get("source") == "workspace":
@@ -97,7 +102,7 @@ def describe_reference(folder):
     return f"the production model ({shown or folder})"
 
 
-def fetch_reference(output_dir, dvc=run_dvc):
+def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
     """Fill output_dir from the registry's production stage; without one, from the workspace
     (reproduced when `dvc pull` could not provide it), saying why in version.json."""
     from ..edge.dvc import use_credentials
@@ -136,13 +141,19 @@ def fetch_reference(output_dir, dvc=run_dvc):
 # --- the check ----------------------------------------------------------------------------------
 
 
-def run_check(params, current=None, date=None, reference_dir=None, output_dir=None):
+def run_check(
+    params: Params,
+    current: str | None = None,
+    date: str | None = None,
+    reference_dir: str | Path | None = None,
+    output_dir: str | Path | None = None,
+) -> dict[str, Any]:
     """Check the current data; write drift.json, drift.md and drift.html; return the
     document (its "status" is no_drift, drift or could_not_check)."""
     settings = params.drift
     date = check_date(date or today())
     source = current or settings.source
-    document = {
+    document: dict[str, Any] = {
         "status": "could_not_check",
         "date": date,
         "source": source.replace("{date}", date),
@@ -187,7 +198,7 @@ def run_check(params, current=None, date=None, reference_dir=None, output_dir=No
     return document
 
 
-def exit_for(document, output_dir):
+def exit_for(document: dict[str, Any], output_dir: str | Path) -> None:
     """Print the outcome; raise DriftDetected on drift (exit 1)."""
     reports = f"{output_dir}/drift.json, drift.md and drift.html"
     if document["status"] == "drift":
@@ -198,7 +209,7 @@ def exit_for(document, output_dir):
     print(f"no drift in {document['result']['current_rows']} current rows; reports: {reports}")
 
 
-def exit_status(output_dir):
+def exit_status(output_dir: str | Path) -> None:
     """Exit as the last check did (the workflow's last step): 0, 1 (drift) or 3."""
     from .report import read_document
 
@@ -212,6 +223,6 @@ def exit_status(output_dir):
     exit_for(document, output_dir)
 
 
-def write_github_output(status):
+def write_github_output(status: str) -> None:
     """`status=<status>` for later workflow steps, when running in GitHub Actions."""
     set_output("status", status)

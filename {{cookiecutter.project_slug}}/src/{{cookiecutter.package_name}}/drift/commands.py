@@ -1,5 +1,7 @@
 """`drift ...`: the drift check, its reports, the GitHub issue and retraining."""
 
+import argparse
+
 from ..errors import CouldNotCheck
 from ..params import load_params
 
@@ -9,11 +11,11 @@ DRIFT_EPILOG = (
 )
 
 
-def _drift_output_dir(args):
+def _drift_output_dir(args: argparse.Namespace) -> str:
     return args.output_dir or load_params().drift.output_dir
 
 
-def _drift_check(args):
+def _drift_check(args: argparse.Namespace) -> None:
     from .check import exit_for, run_check, write_github_output
 
     output_dir = _drift_output_dir(args)
@@ -26,27 +28,27 @@ def _drift_check(args):
     exit_for(document, output_dir)
 
 
-def _drift_reference(args):
+def _drift_reference(args: argparse.Namespace) -> None:
     from .check import fetch_reference
 
     fetch_reference(args.output_dir)
 
 
-def _drift_simulate(args):
+def _drift_simulate(args: argparse.Namespace) -> None:
     from .report import today
     from .simulate import simulate_batch
 
     simulate_batch(load_params(), args.date or today(), args.output)
 
 
-def _drift_prepare(args):
+def _drift_prepare(args: argparse.Namespace) -> None:
     from .report import today
     from .simulate import prepare
 
     prepare(load_params(), args.date or today())
 
 
-def _drift_issue(args):
+def _drift_issue(args: argparse.Namespace) -> None:
     from .issues import IssueTracker, sync_issues
     from .report import read_document
 
@@ -54,25 +56,25 @@ def _drift_issue(args):
         print(line)
 
 
-def _drift_retrain(args):
+def _drift_retrain(args: argparse.Namespace) -> None:
     from .retrain import retrain
 
     retrain(load_params(), _drift_output_dir(args))
 
 
-def _drift_pr(args):
+def _drift_pr(args: argparse.Namespace) -> None:
     from .retrain import open_pull_request
 
     open_pull_request(_drift_output_dir(args))
 
 
-def _drift_status(args):
+def _drift_status(args: argparse.Namespace) -> None:
     from .check import exit_status
 
     exit_status(_drift_output_dir(args))
 
 
-def register(commands):
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     drift = commands.add_parser(
         "drift", help="check current data for drift; report, open issues, retrain"
     )

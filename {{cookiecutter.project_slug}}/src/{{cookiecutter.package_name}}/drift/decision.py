@@ -3,9 +3,12 @@ across columns, against the thresholds of params.yaml's `drift:` section (params
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from ..params import DriftParams
 from ..tasks import HIGHER_IS_BETTER
 from .statistics import (
     chi_square,
@@ -17,10 +20,13 @@ from .statistics import (
     psi,
     wasserstein_from_counts,
 )
+from .summary import CategorySummary, CurrentSummary, NumericSummary
 
 DECISIONS = ("no_drift", "drift")
 PSI_BINS = 10
 HISTOGRAM_BINS = 20
+# (kind, test, statistic, p, effect name, effect, psi, unseen, histogram) of one column.
+RawTest = tuple[str, str, float, float, str, float, float, dict[str, int], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,9 @@ class ColumnDrift:
     current_null_rate: float
     null_rate_change: float
     drifted: bool
-    reasons: list  # why it drifted, in words; [] when it did not
-    unseen: dict  # categories absent from the reference: {category: current count}
-    histogram: dict  # {"labels", "reference", "current"} shares, for the reports
+    reasons: list[str]  # why it drifted, in words; [] when it did not
+    unseen: dict[str, int]  # categories absent from the reference: {category: current count}
+    histogram: dict[str, Any]  # {"labels", "reference", "current"} shares, for the reports
 
 
 @dataclass(frozen=True)
@@ -57,26 +63,26 @@ class PerformanceDecay:
     current: float
     relative_decay: float  # > 0: worse than at release
     decayed: bool
-    metrics: dict  # metric name -> {"release": value, "current": value}
+    metrics: dict[str, dict[str, Any]]  # metric name -> {"release": value, "current": value}
 
 
 @dataclass(frozen=True)
 class DriftResult:
     decision: str  # no_drift | drift
-    reasons: list
+    reasons: list[str]
     drifted_share: float  # drifted feature columns / feature columns
-    drifted_columns: list
-    columns: list  # ColumnDrift for features, then the target (when present)
+    drifted_columns: list[str]
+    columns: list[ColumnDrift]  # features, then the target (when present)
     predictions: ColumnDrift | None
     performance: PerformanceDecay | None
     current_rows: int
-    settings: dict
+    settings: dict[str, Any]
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
 
 
-def _plain(value):
+def _plain(value: object) -> Any:
     """JSON-ready: numpy scalars to Python, NaN and infinities to None."""
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
@@ -89,14 +95,14 @@ def _plain(value):
     return value
 
 
-def _raw_test(spec, current):
+def _raw_test(spec: dict[str, Any], current: NumericSummary | CategorySummary) -> RawTest:
     """(kind, test, statistic, p, effect name, effect, psi, unseen, histogram) before correction."""
-    if spec["kind"] == "numeric":
+    if isinstance(current, NumericSummary):  # spec["kind"] == "numeric" (summary.py)
         return _numeric_test(spec, current)
     return _category_test(spec, current)
 
 
-def _numeric_test(spec, current):
+def _numeric_test(spec: dict[str, Any], current: NumericSummary) -> RawTest:
     reference_counts = np.asarray(spec["counts"], dtype=float)
     current_counts = current.counts.astype(float)
     if reference_counts.sum() == 0 or current_counts.sum() == 0:
@@ -128,7 +134,7 @@ def _numeric_test(spec, current):
     )
 
 
-def _category_test(spec, current):
+def _category_test(spec: dict[str, Any], current: CategorySummary) -> RawTest:
     reference = {str(key): int(value) for key, value in spec["counts"].items()}
     labels = [*reference, *sorted(label for label in current.counts if label not in reference)]
     reference_counts = np.array([reference.get(label, 0) for label in labels], dtype=float)
@@ -155,7 +161,12 @@ def _category_test(spec, current):
     )
 
 
-def numeric_histogram(edges, reference_counts, current_counts, n_bins=HISTOGRAM_BINS):
+def numeric_histogram(
+    edges: npt.ArrayLike,
+    reference_counts: npt.NDArray[np.float64],
+    current_counts: npt.NDArray[np.float64],
+    n_bins: int = HISTOGRAM_BINS,
+) -> dict[str, Any]:
     """Shares per equal-width bin over the reference range (fine bins placed by their left
     edge), plus a first bar for current values below the range when there are any."""
     edges = np.asarray(edges, dtype=float)
@@ -175,7 +186,15 @@ def numeric_histogram(edges, reference_counts, current_counts, n_bins=HISTOGRAM_
     }
 
 
-def _column_drift(name, role, spec, current, corrected, raw, settings):
+def _column_drift(
+    name: str,
+    role: str,
+    spec: dict[str, Any],
+    current: NumericSummary | CategorySummary,
+    corrected: float,
+    raw: RawTest,
+    settings: DriftParams,
+) -> ColumnDrift:
     kind, test, statistic, p_value, effect_name, effect, stability, unseen, histogram = raw
     reference_rows = int(spec["n"])
     reference_null_rate = spec["nulls"] / reference_rows if reference_rows else 0.0
@@ -183,7 +202,7 @@ def _column_drift(name, role, spec, current, corrected, raw, settings):
     null_change = current_null_rate - reference_null_rate
     floors = settings.min_effect
     floor = floors.wasserstein if kind == "numeric" else floors.jensen_shannon
-    reasons = []
+    reasons: list[str] = []
     if corrected < settings.alpha and effect >= floor:
         reasons.append(
             f"{test} corrected p {corrected:.2g} < {settings.alpha} and "
@@ -217,7 +236,12 @@ def _column_drift(name, role, spec, current, corrected, raw, settings):
     )
 
 
-def compare(profile, summary, settings, performance=None):
+def compare(
+    profile: dict[str, Any],
+    summary: CurrentSummary,
+    settings: DriftParams,
+    performance: PerformanceDecay | None = None,
+) -> DriftResult:
     """The DriftResult of the current `summary` against `profile`, decided by `settings`.
 
     Every compared column (features, the target when present, the predictions when
@@ -272,10 +296,10 @@ def compare(profile, summary, settings, performance=None):
     )
 
 
-def _moved(metric):
+def _moved(metric: str) -> str:
     """How a worse value moves: a score falls, an error (rmse, log_loss) rises."""
     return "fell" if HIGHER_IS_BETTER[metric] else "rose"
 
 
-def _drifted(result):
+def _drifted(result: ColumnDrift) -> bool:
     return result.role == "target" and result.drifted

@@ -8,7 +8,9 @@ a clean check comments on and closes whichever is open.
 
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..edge.github import run_gh, run_url
 from .report import markdown, title, today
@@ -22,9 +24,11 @@ LABELS = {
 
 
 ISSUES_FIX = "check GH_TOKEN and that the job may write issues (permissions: issues: write)"
+# gh_issues, or a stand-in with its signature (tests).
+GhRun = Callable[[list[str]], str]
 
 
-def gh_issues(args):
+def gh_issues(args: list[str]) -> str:
     """`gh <args>` for the drift issues; returns its output."""
     return run_gh(args, ISSUES_FIX).stdout
 
@@ -32,23 +36,23 @@ def gh_issues(args):
 class IssueTracker:
     """The drift issues of the current repository; `gh` is injectable for tests."""
 
-    def __init__(self, gh=gh_issues):
+    def __init__(self, gh: GhRun = gh_issues) -> None:
         self.gh = gh
 
-    def ensure_label(self, label):
+    def ensure_label(self, label: str) -> None:
         color, description = LABELS[label]
         # --force updates an existing label instead of failing: safe to repeat every run.
         self.gh(
             ["label", "create", label, "--color", color, "--description", description, "--force"]
         )
 
-    def open_issue(self, label):
+    def open_issue(self, label: str) -> int | None:
         """The number of the oldest open issue with `label`, or None."""
         output = self.gh(["issue", "list", "--label", label, "--state", "open", "--json", "number"])
         numbers = sorted(item["number"] for item in json.loads(output or "[]"))
         return numbers[0] if numbers else None
 
-    def publish(self, label, issue_title, body, comment):
+    def publish(self, label: str, issue_title: str, body: str, comment: str) -> str:
         """Update the open issue with `label` (title, body, a comment), or open one."""
         self.ensure_label(label)
         number = self.open_issue(label)
@@ -83,7 +87,7 @@ class IssueTracker:
         self.gh(["issue", "comment", str(number), "--body", comment])
         return f"updated #{number}"
 
-    def resolve(self, label, comment):
+    def resolve(self, label: str, comment: str) -> str | None:
         number = self.open_issue(label)
         if number is None:
             return None
@@ -92,7 +96,7 @@ class IssueTracker:
         return f"closed #{number}"
 
 
-def sync_issues(document, tracker):
+def sync_issues(document: dict[str, Any] | None, tracker: IssueTracker) -> list[str]:
     """Bring the drift issues in line with the check's `document` (drift.json's content, or
     None when the check did not run); returns what was done, one line per action."""
     if document is None:

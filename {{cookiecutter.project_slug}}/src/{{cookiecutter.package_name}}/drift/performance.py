@@ -1,12 +1,20 @@
 """Predictions for the prediction-drift test and, when the current data is labelled, the
 model's metrics on it against those at release (performance decay)."""
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from ..contract.schema import Schema
 from ..pipeline.metrics import compute_metrics, positive_label_of
 from ..tasks import CLASSIFICATION_TASKS, HIGHER_IS_BETTER
 from .decision import PerformanceDecay
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 
 class PerformanceTracker:
@@ -14,17 +22,19 @@ class PerformanceTracker:
     target, keeps the target and the model's scores (one or a few numbers per row, never the
     rows) for the metrics at the end."""
 
-    def __init__(self, model, schema, task):
+    def __init__(self, model: "Pipeline", schema: Schema, task: str) -> None:
         self.model, self.schema, self.task = model, schema, task
-        self.targets, self.predictions, self.probabilities = [], [], []
+        self.targets: list[npt.NDArray[Any]] = []
+        self.predictions: list[npt.NDArray[Any]] = []
+        self.probabilities: list[npt.NDArray[np.float64]] = []
 
-    def features(self, frame):
+    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         # Integers arrive as nullable Int64; the model was fitted on plain numbers.
         return frame[self.schema.features].apply(
             lambda values: values.astype("float64") if values.dtype == "Int64" else values
         )
 
-    def predict(self, frame):
+    def predict(self, frame: pd.DataFrame) -> npt.NDArray[Any]:
         features = self.features(frame)
         predictions = self.model.predict(features)
         if self.schema.target in frame.columns:
@@ -34,7 +44,9 @@ class PerformanceTracker:
                 self.probabilities.append(self.model.predict_proba(features))
         return predictions
 
-    def decay(self, release_metrics, metric, max_decay):
+    def decay(
+        self, release_metrics: Mapping[str, Any], metric: str, max_decay: float
+    ) -> PerformanceDecay | None:
         """PerformanceDecay of `metric`, or None when the data had no target."""
         if not self.targets:
             return None

@@ -8,6 +8,7 @@ import datetime
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 STATUS_TITLES = {
     "no_drift": "✅ no drift",
@@ -18,11 +19,11 @@ REFERENCE_COLOR, CURRENT_COLOR = "#9aa5b1", "#d9480f"
 CHART_WIDTH, CHART_HEIGHT, CHART_MARGIN = 420, 150, 28
 
 
-def today():
+def today() -> str:
     return datetime.datetime.now(datetime.UTC).date().isoformat()
 
 
-def _number(value, digits=4):
+def _number(value: object, digits: int = 4) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float) and (value == 0 or 1e-3 <= abs(value) < 1e5):
@@ -30,11 +31,11 @@ def _number(value, digits=4):
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
-def _p(value):
+def _p(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
-def _rows(document):
+def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     result = document.get("result") or {}
     rows = list(result.get("columns") or [])
     if result.get("predictions"):
@@ -42,7 +43,7 @@ def _rows(document):
     return rows
 
 
-def title(document):
+def title(document: dict[str, Any]) -> str:
     """One line naming the date and the outcome (issue titles use it)."""
     status = document["status"]
     result = document.get("result") or {}
@@ -55,7 +56,7 @@ def title(document):
     return f"No data drift on {document['date']}"
 
 
-def _header_lines(document):
+def _header_lines(document: dict[str, Any]) -> list[str]:
     files = document.get("files") or []
     shown = ", ".join(f"`{path}`" for path in files[:5]) + (" ..." if len(files) > 5 else "")
     result = document.get("result") or {}
@@ -71,7 +72,7 @@ def _header_lines(document):
     return lines
 
 
-def markdown(document):
+def markdown(document: dict[str, Any]) -> str:
     lines = _header_lines(document)
     if document["status"] == "could_not_check":
         lines += [
@@ -116,7 +117,7 @@ def markdown(document):
     return "\n".join(lines) + "\n"
 
 
-def _performance_lines(performance):
+def _performance_lines(performance: dict[str, Any] | None) -> list[str]:
     if not performance:
         return []
     lines = [
@@ -131,7 +132,7 @@ def _performance_lines(performance):
     return lines
 
 
-def _contract_lines(contract):
+def _contract_lines(contract: list[dict[str, Any]] | None) -> list[str]:
     if not contract:
         return []
     lines = [
@@ -150,7 +151,7 @@ def _contract_lines(contract):
 # --- HTML ---------------------------------------------------------------------------------------
 
 
-def histogram_svg(histogram):
+def histogram_svg(histogram: dict[str, Any]) -> str:
     """Grouped bars (reference grey, current orange) for {"labels", "reference", "current"}."""
     labels = histogram.get("labels") or []
     if not labels:
@@ -196,7 +197,7 @@ figure{margin:0}figcaption{font-weight:600}
 """
 
 
-def html_page(document):
+def html_page(document: dict[str, Any]) -> str:
     """The whole report as one HTML file with inline CSS and SVG."""
     body = [
         f"<h1>{html.escape(title(document))}</h1>",
@@ -253,7 +254,7 @@ def html_page(document):
     )
 
 
-def write_reports(document, output_dir):
+def write_reports(document: dict[str, Any], output_dir: str | Path) -> dict[str, Path]:
     """drift.json, drift.md and drift.html in output_dir; returns their paths."""
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -264,6 +265,6 @@ def write_reports(document, output_dir):
     return paths
 
 
-def read_document(output_dir):
+def read_document(output_dir: str | Path) -> dict[str, Any] | None:
     path = Path(output_dir) / "drift.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

@@ -9,16 +9,19 @@ params.yaml `drift.window.policy` says how the batch enters the training data (`
 import csv
 import os
 import subprocess
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .. import paths
-from ..contract.schema import load_schema
-from ..edge.dvc import credentials_env, first_error_line, run_dvc
+from ..contract.schema import Schema, load_schema
+from ..edge.dvc import DvcRun, credentials_env, first_error_line, run_dvc
 from ..edge.git import changed_files
 from ..edge.github import run_cml
 from ..errors import ProjectError
+from ..params import DriftParams, Params
 from ..pipeline.remote import repro
 from .report import markdown, read_document
 from .source import CurrentFiles, arrow_chunks, as_text, format_of
@@ -36,7 +39,9 @@ TOKEN_NOTE = (
 )
 
 
-def batch_text(files, schema, file_format, chunk_rows):
+def batch_text(
+    files: CurrentFiles, schema: Schema, file_format: str, chunk_rows: int
+) -> Iterator[pd.DataFrame]:
     """The checked batch as text frames in the schema's column order (the target included)."""
     for path in files.paths:
         for table in arrow_chunks(path, format_of(path, file_format), chunk_rows):
@@ -49,7 +54,7 @@ def batch_text(files, schema, file_format, chunk_rows):
             yield pd.DataFrame({name: as_text(frame[name]) for name in schema.columns})
 
 
-def append_csv(path, frames, header):
+def append_csv(path: str | Path, frames: Iterable[pd.DataFrame], header: list[str]) -> int:
     """Append frames to the CSV at `path` in its header's column order; returns rows added."""
     rows = 0
     with Path(path).open("a", newline="", encoding="utf-8") as handle:
@@ -59,17 +64,19 @@ def append_csv(path, frames, header):
     return rows
 
 
-def csv_header(path):
+def csv_header(path: str | Path) -> list[str]:
     with Path(path).open(newline="", encoding="utf-8") as handle:
         return next(csv.reader(handle))
 
 
-def count_rows(path):
+def count_rows(path: str | Path) -> int:
     with Path(path).open(encoding="utf-8") as handle:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
-def write_training_data(settings, files, schema, raw, date):
+def write_training_data(
+    settings: DriftParams, files: CurrentFiles, schema: Schema, raw: str | Path, date: str
+) -> tuple[int, int, list[Path]]:
     """Apply the window policy; return (rows before, rows after, paths to `dvc add`)."""
     raw = Path(raw)
     before = count_rows(raw) if raw.is_file() else 0
@@ -96,7 +103,7 @@ def write_training_data(settings, files, schema, raw, date):
     return before, count_rows(raw), [raw, BATCHES]
 
 
-def retrain(params, output_dir, dvc=run_dvc):
+def retrain(params: Params, output_dir: str | Path, dvc: DvcRun = run_dvc) -> Path | None:
     """Retrain on the drifted batch when the check found drift and drift.retrain_on_drift is
     set; returns the pull request body's path, or None when there is nothing to do."""
     settings = params.drift
@@ -130,7 +137,9 @@ def retrain(params, output_dir, dvc=run_dvc):
     return body
 
 
-def pull_request_body(document, settings, raw, before, after):
+def pull_request_body(
+    document: dict[str, Any], settings: DriftParams, raw: str, before: int, after: int
+) -> str:
     import json
 
     metrics = json.loads(paths.METRICS.read_text(encoding="utf-8"))
@@ -153,12 +162,16 @@ def pull_request_body(document, settings, raw, before, after):
     return "\n".join(lines) + "\n"
 
 
-def changed_paths():
+def changed_paths() -> list[str]:
     """Files a retraining changed that belong in its pull request (see COMMITTED)."""
     return sorted(path for path in changed_files() if path.startswith(COMMITTED))
 
 
-def open_pull_request(output_dir, run=subprocess.run, environ=None):
+def open_pull_request(
+    output_dir: str | Path,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+    environ: Mapping[str, str] | None = None,
+) -> list[str] | None:
     """`cml pr create` with the retrained files; returns its command line, or None."""
     environ = os.environ if environ is None else environ
     body_path = Path(output_dir) / BODY

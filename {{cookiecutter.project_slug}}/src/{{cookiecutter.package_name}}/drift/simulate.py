@@ -7,14 +7,15 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..contract.schema import load_schema
+from ..contract.schema import Schema, load_schema
 from ..demo_data import demo_columns, generate_rows
-from ..edge.dvc import first_error_line, run_dvc
+from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..errors import CouldNotCheck, ProjectError
+from ..params import DriftParams, Params
 from .check import check_date
 
 
-def demo_schema_or_refuse():
+def demo_schema_or_refuse() -> Schema:
     """schema.yaml, when it describes the demo data the simulator writes; else a ProjectError
     saying to turn the simulation off (the project brought its own data)."""
     schema = load_schema(paths.SCHEMA)
@@ -29,13 +30,13 @@ def demo_schema_or_refuse():
     return schema
 
 
-def simulated_drift(settings, date):
+def simulated_drift(settings: DriftParams, date: str) -> float:
     """How far the demo population has drifted on `date`: growing per day since the start."""
     days = (datetime.date.fromisoformat(date) - check_start(settings)).days
     return min(settings.simulation.max, settings.simulation.per_day * max(days, 0))
 
 
-def check_start(settings):
+def check_start(settings: DriftParams) -> datetime.date:
     try:
         return datetime.date.fromisoformat(settings.simulation.start)
     except ValueError:
@@ -45,7 +46,7 @@ def check_start(settings):
         ) from None
 
 
-def simulate_batch(params, date, output=None):
+def simulate_batch(params: Params, date: str, output: str | Path | None = None) -> Path:
     """Write the demo's batch for `date` (deterministic per date) as Parquet; return its path."""
 
     settings = params.drift
@@ -64,7 +65,7 @@ def simulate_batch(params, date, output=None):
     return path
 
 
-def prepare(params, date, dvc=run_dvc):
+def prepare(params: Params, date: str, dvc: DvcRun = run_dvc) -> Path | str | None:
     """Make the current data available: simulate it (demo), `dvc update` a DVC import, or
     nothing when drift.source is read directly."""
     settings = params.drift

@@ -15,15 +15,20 @@ import csv
 import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import yaml
 
-from ..contract.validate import MAX_EXAMPLES, Violation, column_violations
+from ..contract.reading import MAX_EXAMPLES, Violation
+from ..contract.schema import Column, Schema
+from ..contract.validate import column_violations
 from ..errors import CouldNotCheck
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -40,15 +45,15 @@ class CurrentFiles:
     """The files a source resolved to, and how to read them."""
 
     source: str  # as configured, {date} filled in
-    paths: tuple  # URLs or local paths, sorted
+    paths: tuple[str, ...]  # URLs or local paths, sorted
     format: str  # csv | parquet | auto (per file suffix)
 
 
-def is_url(source):
+def is_url(source: str) -> bool:
     return "://" in source
 
 
-def dvc_import_output(dvc_file):
+def dvc_import_output(dvc_file: str | Path) -> str:
     """The path a `.dvc` file (a DVC import, or `dvc add`) tracks."""
     path = Path(dvc_file)
     try:
@@ -66,7 +71,7 @@ def dvc_import_output(dvc_file):
     return str(path.parent / out)
 
 
-def filesystem(source):
+def filesystem(source: str) -> tuple[Any, str]:
     """(fsspec filesystem, path in it) for a local path or URL."""
     import fsspec
 
@@ -83,7 +88,7 @@ def filesystem(source):
         ) from None
 
 
-def resolve(source, date, file_format="auto"):
+def resolve(source: str, date: str, file_format: str = "auto") -> CurrentFiles:
     """CurrentFiles for `source` on `date` (an ISO date string), or CouldNotCheck."""
     source = source.replace("{date}", date)
     if source.endswith(".dvc") and not is_url(source):
@@ -107,7 +112,7 @@ def resolve(source, date, file_format="auto"):
     return CurrentFiles(source, tuple(paths), file_format)
 
 
-def _local(path):
+def _local(path: str) -> str:
     """A local file as the user wrote it: relative to the project when inside it."""
     try:
         return Path(path).relative_to(Path.cwd()).as_posix()
@@ -115,14 +120,14 @@ def _local(path):
         return path
 
 
-def _source_fix():
+def _source_fix() -> str:
     return (
         "check drift.source in params.yaml (a path, glob, URL or .dvc import; {date} is the "
         "check's date), the credentials for it, and that today's batch was delivered"
     )
 
 
-def format_of(path, configured):
+def format_of(path: str, configured: str) -> str:
     if configured != "auto":
         return configured
     name = path.lower().removesuffix(".gz")
@@ -138,7 +143,7 @@ def format_of(path, configured):
 # --- reading in chunks --------------------------------------------------------------------------
 
 
-def arrow_chunks(path, file_format, chunk_rows):
+def arrow_chunks(path: str, file_format: str, chunk_rows: int) -> Iterator[pa.Table]:
     """pyarrow tables of at most chunk_rows rows; CSV columns all read as text."""
     fs, inner = filesystem(path)
     with fs.open(inner, "rb", compression="infer") as handle:
@@ -155,7 +160,7 @@ def arrow_chunks(path, file_format, chunk_rows):
         yield from _csv_chunks(handle, header, chunk_rows)
 
 
-def _csv_header(handle, path):
+def _csv_header(handle: IO[bytes], path: str) -> list[str]:
     first = handle.readline().decode("utf-8-sig", errors="replace")
     handle.seek(0)
     names = next(csv.reader(io.StringIO(first)), [])
@@ -164,7 +169,7 @@ def _csv_header(handle, path):
     return names
 
 
-def _csv_chunks(handle, header, chunk_rows):
+def _csv_chunks(handle: IO[bytes], header: list[str], chunk_rows: int) -> Iterator[pa.Table]:
     from pyarrow import csv as arrow_csv
 
     reader = arrow_csv.open_csv(
@@ -180,7 +185,7 @@ def _csv_chunks(handle, header, chunk_rows):
             yield pa.Table.from_batches([batch.slice(start, chunk_rows)])
 
 
-def as_text(values):
+def as_text(values: pd.Series) -> pd.Series:
     """Values as the text a CSV would hold (missing stays missing), for the contract's rules."""
     return values.astype(str).where(values.notna())
 
@@ -188,22 +193,22 @@ def as_text(values):
 class ContractTally:
     """Non-fatal contract findings over all chunks: {(column, rule): [rows, examples]}."""
 
-    def __init__(self):
-        self.found = defaultdict(lambda: [0, []])
+    def __init__(self) -> None:
+        self.found: defaultdict[tuple[str | None, str], list[Any]] = defaultdict(lambda: [0, []])
 
-    def add(self, violation):
+    def add(self, violation: Violation) -> None:
         entry = self.found[(violation.column, violation.rule)]
         entry[0] += violation.count
         entry[1] = list(dict.fromkeys([*entry[1], *violation.examples]))[:MAX_EXAMPLES]
 
-    def as_list(self):
+    def as_list(self) -> list[dict[str, Any]]:
         return [
             {"column": column, "rule": rule, "rows": rows, "examples": examples}
             for (column, rule), (rows, examples) in self.found.items()
         ]
 
 
-def checked_frame(table, schema, path, tally):
+def checked_frame(table: pa.Table, schema: Schema, path: str, tally: ContractTally) -> pd.DataFrame:
     """The chunk as a typed frame of the schema's columns it has (integers as Int64, floats,
     categories as text); raises CouldNotCheck on values of the wrong type."""
     typed = {}
@@ -225,7 +230,7 @@ def checked_frame(table, schema, path, tally):
     return pd.DataFrame(typed, index=pd.RangeIndex(table.num_rows))
 
 
-def is_plain_number(arrow_type):
+def is_plain_number(arrow_type: pa.DataType) -> bool:
     """Arrow types whose values are exactly the numbers their text would parse to (float64,
     integers numpy holds as int64): these skip the round trip through text. float32 does not
     (its text is the shorter decimal), nor does uint64 (beyond int64)."""
@@ -234,7 +239,9 @@ def is_plain_number(arrow_type):
     return arrow_type == pa.float64()
 
 
-def text_violations(values, column):
+def text_violations(
+    values: pa.ChunkedArray, column: Column
+) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
     """(contract violations, typed values) of a column read as text, as the validate stage
     reads it: every value is parsed."""
     text = as_text(values.to_pandas())
@@ -244,7 +251,9 @@ def text_violations(values, column):
     return violations, typed_numbers(pd.to_numeric(text), column)
 
 
-def number_violations(values, column):
+def number_violations(
+    values: pa.ChunkedArray, column: Column
+) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
     """text_violations for an Arrow column of numbers, without making text of every value:
     what column_violations finds on the text is found from the numbers (nulls counted here),
     and only the values that may break the dtype, range or categories go through it as text."""
@@ -265,7 +274,7 @@ def number_violations(values, column):
     return violations, typed_numbers(numbers, column)
 
 
-def may_break(numbers, column):
+def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_]:
     """A mask of the (non-missing) numbers that may break a rule: never misses one that does."""
     mask = np.zeros(len(numbers), dtype=bool)
     if numbers.dtype.kind == "f":
@@ -281,14 +290,18 @@ def may_break(numbers, column):
     return mask
 
 
-def typed_numbers(numbers, column):
+def typed_numbers(
+    numbers: npt.NDArray[Any] | pd.Series, column: Column
+) -> pd.arrays.IntegerArray | npt.NDArray[np.float64]:
     """Numbers (numpy or pandas) as the frame holds them: Int64 for integer columns."""
     if column.dtype == "integer":
         return pd.array(numbers, dtype="Int64")
     return np.asarray(numbers, dtype="float64")
 
 
-def read_batches(files, schema, chunk_rows, tally):
+def read_batches(
+    files: CurrentFiles, schema: Schema, chunk_rows: int, tally: ContractTally
+) -> Iterator[pd.DataFrame]:
     """Typed frames of the current data, chunk by chunk, file by file."""
     for path in files.paths:
         file_format = format_of(path, files.format)

@@ -2,9 +2,12 @@
 flat (one chunk at a time), and the statistics then work on counts alone."""
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..errors import CouldNotCheck
@@ -16,18 +19,18 @@ class NumericSummary:
     """Counts of current values per reference bin (profile.bin_counts), and the summed
     distances of values outside the reference range (for an exact Wasserstein tail)."""
 
-    counts: np.ndarray
+    counts: npt.NDArray[np.int64]
     rows: int = 0
     nulls: int = 0
     below_distance: float = 0.0
     above_distance: float = 0.0
 
-    def add(self, values, edges):
+    def add(self, values: pd.Series, edges: npt.NDArray[np.float64] | None) -> None:
         numbers = _numbers(values)
         present = numbers[~np.isnan(numbers)]
         self.rows += len(numbers)
         self.nulls += len(numbers) - len(present)
-        if len(edges):
+        if edges is not None and len(edges):
             self.counts += bin_count_array(present, edges)
             self.below_distance += float(np.sum(edges[0] - present[present < edges[0]]))
             self.above_distance += float(np.sum(present[present > edges[-1]] - edges[-1]))
@@ -37,11 +40,11 @@ class NumericSummary:
 class CategorySummary:
     """Counts of current values per category (text, as the profile keeps them)."""
 
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
     rows: int = 0
     nulls: int = 0
 
-    def add(self, values, _edges=None):
+    def add(self, values: pd.Series, _edges: object = None) -> None:
         values = pd.Series(values)
         present = values.dropna()
         self.rows += len(values)
@@ -56,11 +59,11 @@ class CurrentSummary:
     data lacks (only the target may be absent) are not in `columns`."""
 
     rows: int = 0
-    columns: dict = field(default_factory=dict)
-    predictions: object = None
+    columns: dict[str, "NumericSummary | CategorySummary"] = field(default_factory=dict)
+    predictions: "NumericSummary | CategorySummary | None" = None
 
 
-def _numbers(values):
+def _numbers(values: pd.Series) -> npt.NDArray[np.float64]:
     try:
         return pd.to_numeric(pd.Series(values), errors="raise").to_numpy(
             dtype=float, na_value=np.nan
@@ -72,14 +75,20 @@ def _numbers(values):
         ) from None
 
 
-def _new_summary(column_profile):
+def _new_summary(
+    column_profile: dict[str, Any],
+) -> tuple[NumericSummary | CategorySummary, npt.NDArray[np.float64] | None]:
     if column_profile["kind"] == "numeric":
         edges = np.asarray(column_profile["edges"], dtype=float)
         return NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64)), edges
     return CategorySummary(), None
 
 
-def summarize_batches(profile, batches, predict=None):
+def summarize_batches(
+    profile: dict[str, Any],
+    batches: Iterable[pd.DataFrame],
+    predict: Callable[[pd.DataFrame], npt.ArrayLike] | None = None,
+) -> CurrentSummary:
     """Fold frames of current data into a CurrentSummary against `profile`'s bins.
 
     `batches` yields pandas DataFrames (any number of rows each); only their running counts
@@ -114,7 +123,7 @@ def summarize_batches(profile, batches, predict=None):
         for name, (column_summary, edges) in specs.items():
             if name in frame.columns:
                 column_summary.add(frame[name], edges)
-        if prediction_spec is not None and len(frame):
+        if predict is not None and prediction_spec is not None and len(frame):
             prediction_spec[0].add(pd.Series(predict(frame), name="prediction"), prediction_spec[1])
     summary.columns = {
         name: column_summary

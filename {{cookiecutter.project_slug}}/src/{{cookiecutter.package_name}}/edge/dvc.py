@@ -6,7 +6,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -15,8 +17,11 @@ from ..errors import OutputMismatch, ProjectError
 from . import oidc
 from .git import show_file
 
+# run_dvc, or a stand-in with its signature (tests).
+DvcRun = Callable[..., tuple[int, str]]
 
-def run_dvc(*args, env=None):
+
+def run_dvc(*args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
     """`python -m dvc <args>` (DVC beside this Python); returns (exit code, combined output)."""
     result = subprocess.run(
         [sys.executable, "-m", "dvc", *args], capture_output=True, text=True, env=env, check=False
@@ -24,12 +29,12 @@ def run_dvc(*args, env=None):
     return result.returncode, (result.stdout + result.stderr).strip()
 
 
-def first_error_line(output):
+def first_error_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.startswith("ERROR")]
     return (lines or output.splitlines() or ["no output"])[0].strip()
 
 
-def file_md5(path):
+def file_md5(path: str | Path) -> str:
     """The md5 DVC 3 records for a file: of its bytes as they are."""
     digest = hashlib.md5(usedforsecurity=False)
     with Path(path).open("rb") as handle:
@@ -38,10 +43,10 @@ def file_md5(path):
     return digest.hexdigest()
 
 
-def lock_entries(lock_text):
+def lock_entries(lock_text: str | None) -> dict[str, dict[str, Any]]:
     """{path: {"md5", "size"}} of every dep and out a dvc.lock text records."""
     document = yaml.safe_load(lock_text or "") or {}
-    entries = {}
+    entries: dict[str, dict[str, Any]] = {}
     for stage in (document.get("stages") or {}).values():
         for entry in [*(stage.get("deps") or []), *(stage.get("outs") or [])]:
             if "md5" in entry:
@@ -49,7 +54,7 @@ def lock_entries(lock_text):
     return entries
 
 
-def pointer_md5(path):
+def pointer_md5(path: str | Path) -> str | None:
     """The md5 `path.dvc` records for `path`, or None when `dvc add` does not track it."""
     tracker = Path(f"{path}.dvc")
     if not tracker.exists():
@@ -58,7 +63,11 @@ def pointer_md5(path):
     return outs[0].get("md5")
 
 
-def credentials_env(environ=None, folder=None, urlopen=None):
+def credentials_env(
+    environ: Mapping[str, str] | None = None,
+    folder: str | Path | None = None,
+    urlopen: oidc.UrlOpen | None = None,
+) -> dict[str, str]:
     """The environment for DVC, with secrets that arrive as text turned into the files DVC
     wants: GOOGLE_APPLICATION_CREDENTIALS_JSON (a gs service-account key) and
     DVC_SSH_PRIVATE_KEY (an ssh key, used as the remote's keyfile); then OIDC federation
@@ -80,12 +89,12 @@ def credentials_env(environ=None, folder=None, urlopen=None):
     return env
 
 
-def use_credentials():
+def use_credentials() -> None:
     """Put the remote's credentials (credentials_env) into this process's environment."""
     os.environ.update(credentials_env())
 
 
-def workspace_output_text(path, root="."):
+def workspace_output_text(path: str | Path, root: str | Path = ".") -> str:
     """A pipeline output's text in the work tree, refused unless its md5 is the one the work
     tree's dvc.lock records (the outputs of another run or branch would describe another model)."""
     root, path = Path(root), Path(path)
@@ -113,7 +122,7 @@ class CommitOutputs:
     """The pipeline outputs of one commit, read through DVC (git for committed files, the
     cache or the remote for the rest), each checked against the md5 dvc.lock recorded."""
 
-    def __init__(self, root, commit, label=None):
+    def __init__(self, root: str | Path, commit: str, label: str | None = None) -> None:
         from dvc.api import DVCFileSystem
 
         self.root, self.commit = Path(root), commit
@@ -121,7 +130,7 @@ class CommitOutputs:
         self.lock = lock_entries(show_file(commit, paths.DVC_LOCK.as_posix(), cwd=self.root))
         self.filesystem = DVCFileSystem(str(self.root), rev=commit)
 
-    def expected_md5(self, path):
+    def expected_md5(self, path: str | Path) -> str:
         path = Path(path).as_posix()
         if path in self.lock:
             return self.lock[path]["md5"]
@@ -138,7 +147,7 @@ class CommitOutputs:
             )
         return md5
 
-    def get(self, path, destination):
+    def get(self, path: str | Path, destination: str | Path) -> Path:
         """Copy the output at `path` to `destination`, refusing a copy of the wrong md5."""
         path, destination = Path(path).as_posix(), Path(destination)
         expected = self.expected_md5(path)
@@ -166,6 +175,6 @@ class CommitOutputs:
             )
         return destination
 
-    def read_text(self, path):
+    def read_text(self, path: str | Path) -> str:
         with tempfile.TemporaryDirectory() as folder:
             return self.get(path, Path(folder) / Path(path).name).read_text(encoding="utf-8")

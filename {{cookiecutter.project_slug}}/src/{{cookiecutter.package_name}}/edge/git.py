@@ -3,14 +3,19 @@
 import base64
 import os
 import subprocess
+from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import ProjectError
 
 ORIGIN = "origin"
+GitResult = subprocess.CompletedProcess[str]
 
 
-def run_git(*args, cwd=".", env=None, check=True):
+def run_git(
+    *args: str, cwd: str | Path = ".", env: Mapping[str, str] | None = None, check: bool = True
+) -> GitResult:
     """`git <args>` in `cwd`; the CompletedProcess, or a ProjectError naming the command."""
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
@@ -23,7 +28,7 @@ def run_git(*args, cwd=".", env=None, check=True):
     return result
 
 
-def head_commit(cwd="."):
+def head_commit(cwd: str | Path = ".") -> str | None:
     """HEAD's commit, or None outside git or before the first commit."""
     try:
         result = run_git("rev-parse", "--verify", "--quiet", "HEAD", cwd=cwd, check=False)
@@ -32,19 +37,19 @@ def head_commit(cwd="."):
     return result.stdout.strip() or None
 
 
-def show_file(commit, path, cwd="."):
+def show_file(commit: str, path: str, cwd: str | Path = ".") -> str | None:
     """A file's text at `commit`, or None when the commit has no such file."""
     result = run_git("show", f"{commit}:{path}", cwd=cwd, check=False)
     return result.stdout if result.returncode == 0 else None
 
 
-def changed_files(cwd="."):
+def changed_files(cwd: str | Path = ".") -> list[str]:
     """Paths `git status` lists as changed or untracked (every untracked file, not folders)."""
     status = run_git("status", "--porcelain", "--untracked-files=all", cwd=cwd).stdout
     return [line[3:].strip().strip('"') for line in status.splitlines()]
 
 
-def remote_env(url, environ=None):
+def remote_env(url: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for git talking to `url`.
 
     With a token (REPO_TOKEN, else GITHUB_TOKEN) and an https URL, git gets an Authorization
@@ -68,7 +73,7 @@ def remote_env(url, environ=None):
     return env
 
 
-def tagger(environ=None, root="."):
+def tagger(environ: Mapping[str, str] | None = None, root: str | Path = ".") -> tuple[str, str]:
     """(name, email) recorded on tags: the workflow's actor in CI, else git's identity."""
     environ = os.environ if environ is None else environ
     actor = environ.get("GITHUB_ACTOR")
@@ -86,7 +91,7 @@ def tagger(environ=None, root="."):
     )
 
 
-def index_entries(paths, cwd="."):
+def index_entries(paths: Iterable[str | Path], cwd: str | Path = ".") -> dict[str, str]:
     """{path: "mode,blob"} of the paths as git's index holds them ({} outside git)."""
     result = run_git("ls-files", "--stage", "-z", "--", *map(str, paths), cwd=cwd, check=False)
     entries = {}
@@ -97,7 +102,9 @@ def index_entries(paths, cwd="."):
     return entries
 
 
-def restore_index(before, paths, cwd="."):
+def restore_index(
+    before: Mapping[str, str], paths: Collection[str | Path], cwd: str | Path = "."
+) -> None:
     """Put the index entries of `paths` back as `before` (index_entries) recorded them: what
     DVC's autostage staged since is unstaged again."""
     now = index_entries(paths, cwd)

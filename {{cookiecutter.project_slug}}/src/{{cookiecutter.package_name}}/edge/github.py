@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ..errors import ProjectError
@@ -9,7 +10,9 @@ from ..errors import ProjectError
 RUN_VARIABLES = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
 
 
-def run_gh(args, fix="check GH_TOKEN and the job's permissions", check=True):
+def run_gh(
+    args: Sequence[str], fix: str = "check GH_TOKEN and the job's permissions", check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """`gh <args>`; the CompletedProcess, or a ProjectError with gh's message and `fix`."""
     try:
         result = subprocess.run(["gh", *args], capture_output=True, text=True, check=False)
@@ -25,7 +28,11 @@ def run_gh(args, fix="check GH_TOKEN and the job's permissions", check=True):
     return result
 
 
-def run_cml(args, fix, run=subprocess.run):
+def run_cml(
+    args: Sequence[str],
+    fix: str,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
+) -> str:
     """`cml <args>`; its output, or a ProjectError with cml's message and `fix`."""
     try:
         result = run(["cml", *args], capture_output=True, text=True, check=False)
@@ -41,7 +48,7 @@ def run_cml(args, fix, run=subprocess.run):
     return result.stdout.strip()
 
 
-def run_url(environ=None):
+def run_url(environ: Mapping[str, str] | None = None) -> str | None:
     """This GitHub Actions run's page, or None outside Actions."""
     environ = os.environ if environ is None else environ
     server, repository, run_id = (environ.get(name) for name in RUN_VARIABLES)
@@ -50,23 +57,23 @@ def run_url(environ=None):
     return None
 
 
-def in_actions(environ=None):
+def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
     return environ.get("GITHUB_ACTIONS") == "true"
 
 
-def append_summary(text, environ=None):
+def append_summary(text: str, environ: Mapping[str, str] | None = None) -> bool:
     """Add markdown to the job summary; False outside Actions."""
     return _append((os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY"), text)
 
 
-def set_output(name, value, environ=None):
+def set_output(name: str, value: object, environ: Mapping[str, str] | None = None) -> bool:
     """`name=value` for later steps of the job; False outside Actions."""
     path = (os.environ if environ is None else environ).get("GITHUB_OUTPUT")
     return _append(path, f"{name}={value}\n")
 
 
-def _append(path, text):
+def _append(path: str | None, text: str) -> bool:
     if not path:
         return False
     with Path(path).open("a", encoding="utf-8") as handle:

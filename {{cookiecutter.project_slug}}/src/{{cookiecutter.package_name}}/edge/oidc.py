@@ -16,7 +16,9 @@ when both are set, and without GitHub's token (a fork's pull request, a laptop) 
 import json
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import ProjectError
 
@@ -25,9 +27,11 @@ REQUEST_TOKEN = "ACTIONS_ID_TOKEN_REQUEST_TOKEN"
 AWS_AUDIENCE = "sts.amazonaws.com"
 AZURE_AUDIENCE = "api://AzureADTokenExchange"
 GCP_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"
+# urllib.request.urlopen, or a stand-in with its signature (tests).
+UrlOpen = Callable[..., Any]
 
 
-def github_token(env, audience, urlopen=None):
+def github_token(env: Mapping[str, str], audience: str, urlopen: UrlOpen | None = None) -> str:
     """GitHub's signed OIDC token for `audience` (needs `permissions: id-token: write`)."""
     separator = "&" if "?" in env[REQUEST_URL] else "?"
     url = f"{env[REQUEST_URL]}{separator}audience={urllib.parse.quote(audience, safe='')}"
@@ -43,13 +47,13 @@ def github_token(env, audience, urlopen=None):
         ) from None
 
 
-def _write_private(path, text):
+def _write_private(path: Path, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)
     return str(path)
 
 
-def _gcp_external_account(provider, service_account, token_file):
+def _gcp_external_account(provider: str, service_account: str, token_file: str) -> dict[str, Any]:
     """google-auth's workload identity federation config: trade the token file's JWT."""
     return {
         "type": "external_account",
@@ -64,7 +68,7 @@ def _gcp_external_account(provider, service_account, token_file):
     }
 
 
-def federate(env, folder, urlopen=None):
+def federate(env: dict[str, str], folder: str | Path, urlopen: UrlOpen | None = None) -> list[str]:
     """Add OIDC credentials to `env` (a dict, changed in place) where an identity is named.
 
     Returns the names of the clouds federated, e.g. ["s3"]; [] when nothing applied.
@@ -72,7 +76,7 @@ def federate(env, folder, urlopen=None):
     if not (env.get(REQUEST_URL) and env.get(REQUEST_TOKEN)):
         return []
     folder = Path(folder)
-    federated = []
+    federated: list[str] = []
     if env.get("AWS_ROLE_ARN") and not env.get("AWS_ACCESS_KEY_ID"):
         token = github_token(env, AWS_AUDIENCE, urlopen)
         env["AWS_WEB_IDENTITY_TOKEN_FILE"] = _write_private(folder / "aws-oidc-token", token)

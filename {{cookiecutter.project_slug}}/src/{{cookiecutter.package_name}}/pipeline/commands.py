@@ -1,11 +1,14 @@
 """The pipeline's commands: each dvc.yaml stage, and pull/repro/push in CI."""
 
+import argparse
+from collections.abc import Callable
+
 from .. import paths
 from ..params import load_params
 
 
-def _stage(name):
-    def run(_args):
+def _stage(name: str) -> Callable[[argparse.Namespace], None]:
+    def run(_args: argparse.Namespace) -> None:
         from importlib import import_module
 
         module, function = STAGES[name]
@@ -28,32 +31,32 @@ STAGE_HELP = {
 }
 
 
-def _pull(args):
+def _pull(args: argparse.Namespace) -> None:
     from .remote import pull
 
     pull(args.notes_file)
 
 
-def _repro(args):
+def _repro(args: argparse.Namespace) -> None:
     from .remote import repro
 
     repro(args.notes_file)
 
 
-def _push(_args):
+def _push(_args: argparse.Namespace) -> None:
     from .remote import push_outputs
 
     push_outputs()
 
 
-def _demo_data(args):
+def _demo_data(args: argparse.Namespace) -> None:
     from ..demo_data import write_csv
 
     path = write_csv(args.output, load_params().task, args.rows, args.seed, args.drift)
     print(f"wrote {args.rows} rows to {path}")
 
 
-def register(commands):
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     for name, text in STAGE_HELP.items():
         commands.add_parser(name, help=text).set_defaults(handler=_stage(name))
     for name, handler, text in [

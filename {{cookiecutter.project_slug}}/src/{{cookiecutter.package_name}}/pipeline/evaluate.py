@@ -5,18 +5,24 @@ The plot tables are exactly the files dvc.yaml's top-level `plots:` lists for th
 
 import json
 import shutil
+from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from .. import paths
-from ..contract.schema import load_schema
+from ..contract.schema import Schema, load_schema
+from ..params import Params
 from .features import limited_threads
 from .gate import judge
 from .metrics import compute_metrics, positive_label_of
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 PLOTS_BY_TASK = {
     "binary_classification": (
@@ -42,7 +48,7 @@ IMPORTANCE_SCORING = {
 DIGITS = 6
 
 
-def evenly_thinned(table, max_rows):
+def evenly_thinned(table: pd.DataFrame, max_rows: int) -> pd.DataFrame:
     """At most max_rows rows, evenly spaced, first and last kept: a curve keeps its shape."""
     if len(table) <= max_rows:
         return table
@@ -50,7 +56,9 @@ def evenly_thinned(table, max_rows):
     return table.iloc[keep]
 
 
-def binary_curves(y_true, positive_scores, positive_label):
+def binary_curves(
+    y_true: npt.ArrayLike, positive_scores: npt.ArrayLike, positive_label: object
+) -> dict[str, pd.DataFrame]:
     is_positive = np.asarray(y_true) == positive_label
     fpr, tpr, _ = roc_curve(is_positive, positive_scores)
     precision, recall, _ = precision_recall_curve(is_positive, positive_scores)
@@ -62,7 +70,9 @@ def binary_curves(y_true, positive_scores, positive_label):
     }
 
 
-def regression_tables(y_true, y_pred, seed):
+def regression_tables(
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike, seed: int
+) -> dict[str, pd.DataFrame]:
     table = pd.DataFrame({"actual": np.asarray(y_true), "predicted": y_pred})
     if len(table) > MAX_SCATTER_POINTS:
         table = table.sample(n=MAX_SCATTER_POINTS, random_state=seed)
@@ -75,7 +85,9 @@ def regression_tables(y_true, y_pred, seed):
     }
 
 
-def feature_importance(model, frame, schema, task, seed):
+def feature_importance(
+    model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: str, seed: int
+) -> pd.DataFrame:
     """Mean drop in the task's score when a column is shuffled, on at most 1000 test rows."""
     sample = frame.sample(n=min(len(frame), MAX_IMPORTANCE_ROWS), random_state=seed)
     result = permutation_importance(
@@ -90,7 +102,9 @@ def feature_importance(model, frame, schema, task, seed):
     return table.sort_values("importance", ascending=False, kind="stable")
 
 
-def score(model, frame, schema, task, seed):
+def score(
+    model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: str, seed: int
+) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
     """metrics.json's content and the task's plot tables except feature importance."""
     y_true = frame[schema.target].to_numpy()
     features = frame[schema.features]
@@ -109,7 +123,7 @@ def score(model, frame, schema, task, seed):
     return metrics, tables
 
 
-def evaluate_file(params):
+def evaluate_file(params: Params) -> None:
     task = params.task
     schema = load_schema(paths.SCHEMA)
     model = joblib.load(paths.MODEL)

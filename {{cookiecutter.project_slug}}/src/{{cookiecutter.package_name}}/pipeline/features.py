@@ -2,6 +2,7 @@
 
 import os
 
+from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -15,7 +16,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from ..contract.schema import Schema
 from ..errors import ProjectError
+from ..params import ModelParams
 
 CLASSIFIERS = {
     "logistic": LogisticRegression,
@@ -34,7 +37,7 @@ FAMILIES_BY_TASK = {
 }
 
 
-def build_preprocessor(schema):
+def build_preprocessor(schema: Schema) -> ColumnTransformer:
     """Numbers: median-imputed and standardized. Categories: mode-imputed and one-hot encoded."""
     numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
     categorical = Pipeline(
@@ -52,7 +55,7 @@ def build_preprocessor(schema):
     return ColumnTransformer(transformers)
 
 
-def build_model(task, model_params):
+def build_model(task: str, model_params: ModelParams) -> BaseEstimator:
     """The estimator for `model.family`, with its hyperparameters and `model.seed`."""
     if task not in FAMILIES_BY_TASK:
         raise ProjectError(f"task {task!r} is unknown", f"use one of {', '.join(FAMILIES_BY_TASK)}")
@@ -77,13 +80,13 @@ def build_model(task, model_params):
     return estimator(**settings)
 
 
-def build_pipeline(schema, task, model_params):
+def build_pipeline(schema: Schema, task: str, model_params: ModelParams) -> Pipeline:
     return Pipeline(
         [("preprocess", build_preprocessor(schema)), ("model", build_model(task, model_params))]
     )
 
 
-def limited_threads():
+def limited_threads() -> threadpool_limits:
     """A context capping OpenMP/BLAS threads at OMP_NUM_THREADS, or 1 when unset.
 
     scikit-learn otherwise starts one busy-waiting thread per core; on a shared CI runner

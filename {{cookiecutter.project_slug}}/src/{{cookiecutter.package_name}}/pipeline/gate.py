@@ -3,9 +3,12 @@ the release): the primary metric must meet params.yaml's threshold and, when a m
 production, be no worse than it by more than `gate.tolerance`."""
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import GateFailed, ProjectError
+from ..params import GateParams
 from ..tasks import HIGHER_IS_BETTER
 
 
@@ -14,7 +17,7 @@ class ProductionMetrics:
     """The metrics.json committed at the version holding production (see release/baseline)."""
 
     version: str
-    metrics: dict
+    metrics: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,15 @@ class AgainstProduction:
     higher_is_better: bool
 
     @property
-    def worst_allowed(self):
+    def worst_allowed(self) -> float:
         slack = -self.tolerance if self.higher_is_better else self.tolerance
         return self.production_value + slack
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return _meets(self.value, self.worst_allowed, self.higher_is_better)
 
-    def __str__(self):
+    def __str__(self) -> str:
         direction = "below" if self.higher_is_better else "above"
         return (
             f"{self.value:.4f} vs production {self.version}'s {self.production_value:.4f} "
@@ -52,28 +55,28 @@ class GateReport:
     production_note: str  # why there is no comparison with production, when there is none
 
     @property
-    def threshold_passed(self):
+    def threshold_passed(self) -> bool:
         return _meets(self.value, self.threshold, self.higher_is_better)
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return self.threshold_passed and (self.production is None or self.production.passed)
 
-    def threshold_line(self):
+    def threshold_line(self) -> str:
         sign = ">=" if self.higher_is_better else "<="
         return (
             f"{self.metric} {self.value:.4f} (must be {sign} {self.threshold}): "
             f"{_verdict(self.threshold_passed)}"
         )
 
-    def lines(self):
+    def lines(self) -> list[str]:
         if self.production is None:
             production = self.production_note
         else:
             production = f"{self.metric} {self.production}"
         return [f"threshold: {self.threshold_line()}", f"against production: {production}"]
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         production = None
         if self.production is not None:
             production = {
@@ -94,7 +97,9 @@ class GateReport:
         }
 
 
-def judge(metrics, production, gate):
+def judge(
+    metrics: Mapping[str, float], production: ProductionMetrics | None, gate: GateParams
+) -> GateReport:
     """The GateReport of `metrics` against `gate` (params.yaml's GateParams) and the
     ProductionMetrics of the version in production (None when there is none)."""
     metric = gate.metric
@@ -109,7 +114,8 @@ def judge(metrics, production, gate):
             "set gate.metric in params.yaml to one of those, or run `dvc repro`",
         )
     value, better = float(metrics[metric]), HIGHER_IS_BETTER[metric]
-    against, note = None, "no model is in production yet"
+    against: AgainstProduction | None = None
+    note = "no model is in production yet"
     if production is not None:
         if _is_number(production.metrics.get(metric)):
             against = AgainstProduction(
@@ -124,7 +130,7 @@ def judge(metrics, production, gate):
     return GateReport(metric, value, float(gate.threshold), better, against, note)
 
 
-def require(report, subject, consequence=""):
+def require(report: GateReport, subject: str, consequence: str = "") -> None:
     """Print the gate's lines; raise GateFailed (exit 1) naming `subject` when it failed."""
     for line in report.lines():
         print(f"quality gate: {line}")
@@ -137,14 +143,14 @@ def require(report, subject, consequence=""):
         )
 
 
-def _meets(value, bound, higher_is_better):
+def _meets(value: float, bound: float, higher_is_better: bool) -> bool:
     # NaN compares false both ways, so a metric that could not be computed fails.
     return value >= bound if higher_is_better else value <= bound
 
 
-def _verdict(passed):
+def _verdict(passed: bool) -> str:
     return "passed" if passed else "FAILED"
 
 
-def _is_number(value):
+def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,15 +1,25 @@
 """Computing the metrics each task reports (tasks.py names them and which way is better)."""
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
+import numpy.typing as npt
 from sklearn import metrics as sk
 
+from ..contract.schema import Schema
 from ..errors import ProjectError
 from ..tasks import METRICS
 
 DIGITS = 6
 
 
-def binary_metrics(y_true, y_pred, probabilities, classes, positive_label):
+def binary_metrics(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    probabilities: npt.NDArray[np.float64],
+    classes: Sequence[object],
+    positive_label: object,
+) -> dict[str, float]:
     positive = list(classes).index(positive_label)
     scores = {
         "accuracy": sk.accuracy_score(y_true, y_pred),
@@ -25,8 +35,13 @@ def binary_metrics(y_true, y_pred, probabilities, classes, positive_label):
     return scores
 
 
-def multiclass_metrics(y_true, y_pred, probabilities, classes):
-    macro = {"average": "macro", "zero_division": 0}
+def multiclass_metrics(
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    probabilities: npt.NDArray[np.float64],
+    classes: Sequence[object],
+) -> dict[str, float]:
+    macro: dict[str, object] = {"average": "macro", "zero_division": 0}
     return {
         "accuracy": sk.accuracy_score(y_true, y_pred),
         "balanced_accuracy": sk.balanced_accuracy_score(y_true, y_pred),
@@ -38,7 +53,7 @@ def multiclass_metrics(y_true, y_pred, probabilities, classes):
     }
 
 
-def regression_metrics(y_true, y_pred):
+def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, float]:
     return {
         "rmse": sk.root_mean_squared_error(y_true, y_pred),
         "mae": sk.mean_absolute_error(y_true, y_pred),
@@ -46,11 +61,20 @@ def regression_metrics(y_true, y_pred):
     }
 
 
-def compute_metrics(task, y_true, y_pred, probabilities=None, classes=None, positive_label=None):
+def compute_metrics(
+    task: str,
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    probabilities: npt.NDArray[np.float64] | None = None,
+    classes: Sequence[object] | None = None,
+    positive_label: object = None,
+) -> dict[str, float]:
     """{metric: value} for the task, rounded; classification needs probabilities and classes."""
     if task == "binary_classification":
+        assert probabilities is not None and classes is not None
         values = binary_metrics(y_true, y_pred, probabilities, classes, positive_label)
     elif task == "multiclass_classification":
+        assert probabilities is not None and classes is not None
         values = multiclass_metrics(y_true, y_pred, probabilities, classes)
     elif task == "regression":
         values = regression_metrics(y_true, y_pred)
@@ -59,7 +83,7 @@ def compute_metrics(task, y_true, y_pred, probabilities=None, classes=None, posi
     return {name: round(float(values[name]), DIGITS) for name in METRICS[task]}
 
 
-def positive_label_of(schema, classes):
+def positive_label_of(schema: Schema, classes: Iterable[object]) -> object:
     """The class binary metrics score: schema.yaml's positive_label, else scikit-learn's
     convention (the last class). Every caller (evaluate, drift's performance check) uses it."""
     classes = list(classes)

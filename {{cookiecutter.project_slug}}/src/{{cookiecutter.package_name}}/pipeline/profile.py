@@ -7,18 +7,25 @@ are profiled the same way, to watch prediction drift.
 """
 
 import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .. import paths
-from ..contract.schema import load_schema
+from ..contract.schema import Column, Schema, load_schema
+from ..params import Params
 from ..tasks import CLASSIFICATION_TASKS
 from .features import limited_threads
 
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
-def quantile_edges(values, n_quantiles):
+
+def quantile_edges(values: npt.NDArray[np.float64], n_quantiles: int) -> npt.NDArray[np.float64]:
     """The n_quantiles + 1 quantile edges of the values, duplicates (ties) removed, sorted.
 
     inverted_cdf makes every edge a value seen in training: whole numbers stay whole, and a
@@ -28,13 +35,13 @@ def quantile_edges(values, n_quantiles):
     return np.unique(np.quantile(values, quantiles, method="inverted_cdf"))
 
 
-def bin_counts(values, edges):
+def bin_counts(values: npt.ArrayLike, edges: npt.ArrayLike) -> list[int]:
     """len(edges) + 1 counts: [0] below edges[0], [i] in [edges[i-1], edges[i]), [-1] from
     edges[-1] up. The open outer bins catch current data outside the reference range."""
     return bin_count_array(values, edges).tolist()
 
 
-def bin_count_array(values, edges):
+def bin_count_array(values: npt.ArrayLike, edges: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """bin_counts as an int64 array (NaN counts in the last bin, as it sorts after edges[-1]).
 
     The values are sorted (a copy) and the edges looked up in them: numpy's vectorized sort is
@@ -46,11 +53,22 @@ def bin_count_array(values, edges):
     return np.diff(below, prepend=0, append=len(ordered))
 
 
-def numeric_profile(values, n_quantiles):
+def numeric_profile(values: pd.Series, n_quantiles: int) -> dict[str, Any]:
     present = values.dropna().to_numpy(dtype=float)
-    profile = {"kind": "numeric", "n": len(values), "nulls": int(values.isna().sum())}
+    profile: dict[str, Any] = {
+        "kind": "numeric",
+        "n": len(values),
+        "nulls": int(values.isna().sum()),
+    }
     if len(present) == 0:
-        empty = {"mean": None, "std": None, "min": None, "max": None, "edges": [], "counts": []}
+        empty: dict[str, Any] = {
+            "mean": None,
+            "std": None,
+            "min": None,
+            "max": None,
+            "edges": [],
+            "counts": [],
+        }
         return {**profile, **empty}
     edges = quantile_edges(present, n_quantiles)
     return {
@@ -64,7 +82,9 @@ def numeric_profile(values, n_quantiles):
     }
 
 
-def category_profile(values, categories=None):
+def category_profile(
+    values: pd.Series, categories: Iterable[object] | None = None
+) -> dict[str, Any]:
     """Counts per category: the allowed ones (zeros included) first, then any others seen."""
     labels = [str(value) for value in values.dropna()]
     observed = pd.Series(labels, dtype=object).value_counts()
@@ -78,20 +98,24 @@ def category_profile(values, categories=None):
     }
 
 
-def column_profile(values, column, n_quantiles):
+def column_profile(values: pd.Series, column: Column, n_quantiles: int) -> dict[str, Any]:
     if column.is_categorical:
         return category_profile(values, column.categories)
     return numeric_profile(values, n_quantiles)
 
 
-def prediction_profile(model, frame, features, task, n_quantiles):
+def prediction_profile(
+    model: "Pipeline", frame: pd.DataFrame, features: list[str], task: str, n_quantiles: int
+) -> dict[str, Any]:
     predictions = pd.Series(model.predict(frame[features]))
     if task in CLASSIFICATION_TASKS:
         return category_profile(predictions, model.classes_.tolist())
     return numeric_profile(predictions, n_quantiles)
 
 
-def build_profile(frame, schema, model, task, n_quantiles):
+def build_profile(
+    frame: pd.DataFrame, schema: Schema, model: "Pipeline", task: str, n_quantiles: int
+) -> dict[str, Any]:
     return {
         "task": task,
         "target": schema.target,
@@ -105,7 +129,7 @@ def build_profile(frame, schema, model, task, n_quantiles):
     }
 
 
-def profile_file(params):
+def profile_file(params: Params) -> None:
     n_quantiles = params.profile.quantiles
     frame = pd.read_parquet(paths.TRAIN_SPLIT)
     schema, model = load_schema(paths.SCHEMA), joblib.load(paths.MODEL)

@@ -8,15 +8,16 @@ that the pull-request report shows on top.
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from .. import paths
 from ..demo_data import write_csv
-from ..edge.dvc import credentials_env, file_md5, first_error_line, run_dvc
+from ..edge.dvc import DvcRun, credentials_env, file_md5, first_error_line, run_dvc
 from ..edge.git import index_entries, restore_index
 from ..errors import ProjectError
-from ..params import load_params
+from ..params import Params, load_params
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,22 @@ class TrackedFile:
     md5: str
 
 
-def tracked_files(folder=paths.RAW_DATA):
+def tracked_files(folder: str | Path = paths.RAW_DATA) -> list[TrackedFile]:
     """Every single-file output of the .dvc files in `folder` (directories are skipped)."""
     found = []
     for dvc_file in sorted(Path(folder).glob("*.dvc")):
-        document = yaml.safe_load(dvc_file.read_text(encoding="utf-8")) or {}
+        document: dict[str, Any] = yaml.safe_load(dvc_file.read_text(encoding="utf-8")) or {}
         for out in document.get("outs", []):
             if "md5" in out and not str(out["md5"]).endswith(".dir"):
                 found.append(TrackedFile(dvc_file.parent / out["path"], out["md5"]))
     return found
 
 
-def is_present(tracked):
+def is_present(tracked: TrackedFile) -> bool:
     return tracked.path.is_file() and file_md5(tracked.path) == tracked.md5
 
 
-def restore_from_source(tracked, task):
+def restore_from_source(tracked: TrackedFile, task: str) -> str:
     """Rebuild a tracked file DVC could not provide; return a note saying what happened."""
     if tracked.path != paths.DEMO_DATA:
         return (
@@ -63,7 +64,7 @@ def restore_from_source(tracked, task):
     )
 
 
-def pull(notes_path=paths.NOTES, dvc=run_dvc):
+def pull(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> list[str]:
     """`dvc pull --run-cache --allow-missing`, then rebuild any tracked raw data still missing.
 
     Writes the notes (one per line, possibly none) to `notes_path` and returns them.
@@ -96,7 +97,7 @@ def pull(notes_path=paths.NOTES, dvc=run_dvc):
     return notes
 
 
-def pointer_files(root="."):
+def pointer_files(root: str | Path = ".") -> dict[Path, str]:
     """{path: text} of every `dvc add` pointer (*.dvc) in the project, outside .dvc/."""
     return {
         path: path.read_text(encoding="utf-8")
@@ -105,7 +106,7 @@ def pointer_files(root="."):
     }
 
 
-def repro(notes_path=paths.NOTES, dvc=run_dvc):
+def repro(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> None:
     """`dvc repro`; on failure add a note for the report and raise ProjectError.
 
     DVC records a changed `dvc add` input in its .dvc pointer before the stages run, so a
@@ -133,14 +134,14 @@ def repro(notes_path=paths.NOTES, dvc=run_dvc):
         )
 
 
-def _restore(path, text):
+def _restore(path: Path, text: str) -> bool:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return False
     path.write_text(text, encoding="utf-8")
     return True
 
 
-def push_outputs(params=None, dvc=run_dvc):
+def push_outputs(params: Params | None = None, dvc: DvcRun = run_dvc) -> bool:
     """Push reproduced outputs and the run cache when params.yaml sets ci.push_outputs."""
     params = load_params() if params is None else params
     if not params.ci.push_outputs:
@@ -156,7 +157,7 @@ def push_outputs(params=None, dvc=run_dvc):
     return True
 
 
-def read_notes(path=paths.NOTES):
+def read_notes(path: str | Path = paths.NOTES) -> list[str]:
     """The notes `pull` and `repro` left, one per non-empty line; [] without a file."""
     path = Path(path)
     if not path.is_file():

@@ -8,10 +8,13 @@ from sklearn.model_selection import train_test_split
 from .. import paths
 from ..contract.schema import load_schema
 from ..errors import ProjectError
+from ..params import Params
 from ..tasks import CLASSIFICATION_TASKS
 
 
-def split_frame(frame, target, task, test_size, seed):
+def split_frame(
+    frame: pd.DataFrame, target: str, task: str, test_size: float, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(train, test) frames; every class keeps its share in both for classification."""
     stratify = None
     if task in CLASSIFICATION_TASKS:
@@ -29,7 +32,7 @@ def split_frame(frame, target, task, test_size, seed):
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def _check_class_sizes(labels):
+def _check_class_sizes(labels: pd.Series) -> None:
     counts = labels.value_counts()
     rare = counts[counts < 2]
     if not rare.empty:
@@ -40,7 +43,7 @@ def _check_class_sizes(labels):
         )
 
 
-def split_file(params):
+def split_file(params: Params) -> None:
     schema = load_schema(paths.SCHEMA)
     frame = pd.read_parquet(paths.VALIDATED)
     train, test = split_frame(

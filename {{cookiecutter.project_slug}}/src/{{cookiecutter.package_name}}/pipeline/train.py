@@ -2,20 +2,27 @@
 
 import json
 import platform
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import pandas as pd
 import sklearn
 
 from .. import paths
-from ..contract.schema import load_schema
+from ..contract.schema import Schema, load_schema
 from ..edge.dvc import file_md5, pointer_md5
 from ..edge.git import head_commit
 from ..errors import ProjectError
+from ..params import ModelParams, Params
 from .features import build_pipeline, limited_threads
 
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
-def fit_pipeline(frame, schema, task, model_params):
+
+def fit_pipeline(
+    frame: pd.DataFrame, schema: Schema, task: str, model_params: ModelParams
+) -> "Pipeline":
     pipeline = build_pipeline(schema, task, model_params)
     try:
         with limited_threads():
@@ -29,7 +36,9 @@ def fit_pipeline(frame, schema, task, model_params):
     return pipeline
 
 
-def model_metadata(pipeline, schema, task, params, n_rows):
+def model_metadata(
+    pipeline: "Pipeline", schema: Schema, task: str, params: Params, n_rows: int
+) -> dict[str, Any]:
     """What the model is and what made it. No timestamps: retraining the same inputs gives
     the same file, so DVC and git see no change."""
     raw = params.data.raw
@@ -56,7 +65,7 @@ def model_metadata(pipeline, schema, task, params, n_rows):
     }
 
 
-def train_file(params):
+def train_file(params: Params) -> None:
     task = params.task
     schema = load_schema(paths.SCHEMA)
     train = pd.read_parquet(paths.TRAIN_SPLIT)

@@ -2,6 +2,7 @@
 the stage, checked against that commit's dvc.lock. No model download is needed."""
 
 import json
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -9,12 +10,17 @@ from .. import paths
 from ..edge.dvc import CommitOutputs
 from ..edge.git import show_file
 from ..errors import ProjectError
-from ..params import parse_params
+from ..params import Params, parse_params
 from ..pipeline.gate import ProductionMetrics
 from .tags import PRODUCTION
 
+if TYPE_CHECKING:
+    from .registry import Registry
 
-def production_metrics(registry, stage=PRODUCTION, other_than=None):
+
+def production_metrics(
+    registry: "Registry", stage: str = PRODUCTION, other_than: str | None = None
+) -> ProductionMetrics | None:
     """ProductionMetrics of the version in `stage`, or None when no version holds it (or the
     one holding it is `other_than`, the version being judged)."""
     holder = registry.current(stage)
@@ -24,7 +30,7 @@ def production_metrics(registry, stage=PRODUCTION, other_than=None):
     return ProductionMetrics(holder.version, json.loads(text))
 
 
-def params_at(registry, commit, label):
+def params_at(registry: "Registry", commit: str, label: str) -> Params:
     """params.yaml as committed at `commit`, typed."""
     text = show_file(commit, paths.PARAMS.as_posix(), cwd=registry.root)
     if text is None:

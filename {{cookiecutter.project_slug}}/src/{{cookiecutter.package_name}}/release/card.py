@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -14,8 +15,16 @@ from .. import paths
 from ..edge.dvc import CommitOutputs, lock_entries
 from ..edge.git import show_file
 from ..errors import ProjectError
+from ..params import Params
+from ..pipeline.gate import GateReport
 from .baseline import params_at
-from .tags import model_artifact
+from .tags import Version, model_artifact
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+# ("per-class" or "per-segment", its rows): the model card's breakdown of the results.
+Breakdown = tuple[str, list[dict[str, Any]]]
 
 # The notebook reads its facts from this file in the folder it runs in.
 CARD_CONTEXT = "model_card.json"
@@ -27,7 +36,7 @@ COMMITTED_FILES = (paths.PARAMS, paths.SCHEMA, paths.DVC_LOCK, paths.CONSTRAINTS
 SEGMENTS = 4
 
 
-def per_class_results(confusion_csv):
+def per_class_results(confusion_csv: str | Path) -> list[dict[str, Any]]:
     """[{"class", "support", "precision", "recall", "f1"}] from (actual, predicted) rows."""
     with Path(confusion_csv).open(encoding="utf-8") as handle:
         pairs = [(row["actual"], row["predicted"]) for row in csv.DictReader(handle)]
@@ -50,7 +59,9 @@ def per_class_results(confusion_csv):
     return rows
 
 
-def per_segment_results(predictions_csv, segments=SEGMENTS):
+def per_segment_results(
+    predictions_csv: str | Path, segments: int = SEGMENTS
+) -> list[dict[str, Any]]:
     """Errors per quartile of the actual value: [{"segment", "rows", "mae", "rmse"}]."""
     with Path(predictions_csv).open(encoding="utf-8") as handle:
         rows = sorted((float(r["actual"]), float(r["predicted"])) for r in csv.DictReader(handle))
@@ -71,7 +82,7 @@ def per_segment_results(predictions_csv, segments=SEGMENTS):
     return results
 
 
-def breakdown(outputs, task, folder):
+def breakdown(outputs: CommitOutputs, task: str, folder: str | Path) -> Breakdown:
     """("per-class" or "per-segment", rows) from the release's own plot tables (CommitOutputs,
     checked against its dvc.lock)."""
     if task == "regression":
@@ -81,12 +92,14 @@ def breakdown(outputs, task, folder):
     return "per-class", per_class_results(table)
 
 
-def data_fingerprints(lock_text):
+def data_fingerprints(lock_text: str | None) -> dict[str, dict[str, Any]]:
     """{path: {"md5", "size"}} of the data files dvc.lock records (raw, validated, splits)."""
     return {path: e for path, e in lock_entries(lock_text).items() if path.startswith("data/")}
 
 
-def card_context(bundle, version, params, report, results):
+def card_context(
+    bundle: str | Path, version: Version, params: Params, report: GateReport, results: Breakdown
+) -> dict[str, Any]:
     """Everything the model card shows, as JSON-able data, from the release's files copied
     into `bundle` (see build_bundle) and its per-class or per-segment `results`."""
     bundle = Path(bundle)
@@ -131,13 +144,17 @@ def card_context(bundle, version, params, report, results):
     }
 
 
-def artifact_description(root):
+def artifact_description(root: str | Path) -> str:
     document = yaml.safe_load((Path(root) / "dvc.yaml").read_text(encoding="utf-8"))
     name, _ = model_artifact(Path(root) / "dvc.yaml")
     return document["artifacts"][name].get("desc", "")
 
 
-def render_model_card(context, output_dir, notebook=paths.MODEL_CARD_NOTEBOOK):
+def render_model_card(
+    context: dict[str, Any],
+    output_dir: str | Path,
+    notebook: str | Path = paths.MODEL_CARD_NOTEBOOK,
+) -> list[Path]:
     """Execute the model card notebook on `context`; write model_card.html and model_card.md."""
     import nbformat
     from nbconvert import HTMLExporter, MarkdownExporter
@@ -158,11 +175,13 @@ def render_model_card(context, output_dir, notebook=paths.MODEL_CARD_NOTEBOOK):
     return paths
 
 
-def bundle_dir(version, root="."):
+def bundle_dir(version: Version, root: str | Path = ".") -> Path:
     return Path(root) / paths.RELEASE_BUNDLES / f"{version.model}-{version.version}"
 
 
-def build_bundle(registry, version, report, output_dir=None):
+def build_bundle(
+    registry: "Registry", version: Version, report: GateReport, output_dir: str | Path | None = None
+) -> Path:
     """The release's files in one folder: model, metrics, params, schema, profile, lock,
     constraints, data fingerprints, gate result, lineage, model card (HTML and markdown).
 
@@ -199,5 +218,5 @@ def build_bundle(registry, version, report, output_dir=None):
     return output_dir
 
 
-def write_json(path, data):
+def write_json(path: str | Path, data: object) -> None:
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

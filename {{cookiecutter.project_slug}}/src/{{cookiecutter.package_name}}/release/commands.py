@@ -1,42 +1,47 @@
 """`release`, `promote` and `registry`: releases and the model registry's commands."""
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ..errors import RegistryOutOfStep
 
+if TYPE_CHECKING:
+    from .registry import Registry
+    from .tags import Version
 
-def _registry(args):
+
+def _registry(args: argparse.Namespace) -> "Registry":
     from .registry import Registry
 
     return Registry()
 
 
-def _release_version(args):
+def _release_version(args: argparse.Namespace) -> "Version":
     from .steps import release_version
 
     return release_version(_registry(args), args.tag)
 
 
-def _release_verify(args):
+def _release_verify(args: argparse.Namespace) -> None:
     from .steps import verify
 
     verify(_registry(args), args.tag, args.default_branch)
 
 
-def _release_pull(args):
+def _release_pull(args: argparse.Namespace) -> None:
     from .steps import pull
 
     pull(_registry(args), _release_version(args))
 
 
-def _release_gate(args):
+def _release_gate(args: argparse.Namespace) -> None:
     from .steps import check_gate, require_gate
 
     version = _release_version(args)
     require_gate(check_gate(_registry(args), version, args.stage), version)
 
 
-def _release_bundle(args):
+def _release_bundle(args: argparse.Namespace) -> None:
     from .card import build_bundle
     from .steps import check_gate
 
@@ -44,7 +49,7 @@ def _release_bundle(args):
     build_bundle(registry, version, check_gate(registry, version, args.stage), args.output_dir)
 
 
-def _release_publish(args):
+def _release_publish(args: argparse.Namespace) -> None:
     from .card import bundle_dir
     from .publish import publish
 
@@ -52,29 +57,29 @@ def _release_publish(args):
     publish(version, args.bundle_dir or bundle_dir(version))
 
 
-def _release_assign(args):
+def _release_assign(args: argparse.Namespace) -> None:
     version = _release_version(args)
     print(_registry(args).assign(version.version, args.stage, once=True).message)
 
 
-def _release_propose(args):
+def _release_propose(args: argparse.Namespace) -> None:
     from ..params import load_params
     from .versions import propose_and_tag
 
     propose_and_tag(_registry(args), load_params(), create=args.create)
 
 
-def _release_create(args):
+def _release_create(args: argparse.Namespace) -> None:
     registry = _registry(args)
     print(registry.create_version(args.version, args.rev, args.message, not args.no_push).message)
 
 
-def _promote(args):
+def _promote(args: argparse.Namespace) -> None:
     outcome = _registry(args).assign(args.version, args.stage, args.message, not args.no_push)
     print(outcome.message)
 
 
-def _registry_show(args):
+def _registry_show(args: argparse.Namespace) -> None:
     import json
 
     from .views import show
@@ -88,7 +93,7 @@ def _registry_show(args):
         print(f"  {stage}: {version or '-'}")
 
 
-def _registry_history(args):
+def _registry_history(args: argparse.Namespace) -> None:
     import json
 
     from .views import history
@@ -104,7 +109,7 @@ def _registry_history(args):
         print(f"{when}  {row['event']}{stage}  {version}  {commit}  by {row['by']}{why}")
 
 
-def _registry_sync(args):
+def _registry_sync(args: argparse.Namespace) -> None:
     registry = _registry(args)
     only_here = registry.sync(prune=args.prune)
     if only_here and not args.prune:
@@ -121,7 +126,7 @@ def _registry_sync(args):
     )
 
 
-def _registry_fetch(args):
+def _registry_fetch(args: argparse.Namespace) -> None:
     import json
 
     from ..edge.dvc import use_credentials
@@ -132,7 +137,7 @@ def _registry_fetch(args):
     print(json.dumps(record, indent=2))
 
 
-def register(commands):
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     release = commands.add_parser("release", help="release a version: verify, gate, bundle...")
     steps = release.add_subparsers(dest="release_command", required=True)
     for name, handler, text in [
@@ -175,7 +180,7 @@ def register(commands):
     _register_registry(commands)
 
 
-def _register_promote(commands):
+def _register_promote(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     promote = commands.add_parser("promote", help="assign a stage to a version (rollback too)")
     promote.add_argument("--version", required=True, help="e.g. v1.2.0")
     promote.add_argument("--stage", default="production")
@@ -184,7 +189,7 @@ def _register_promote(commands):
     promote.set_defaults(handler=_promote)
 
 
-def _register_registry(commands):
+def _register_registry(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     registry = commands.add_parser("registry", help="inspect the model registry (git tags)")
     views = registry.add_subparsers(dest="registry_command", required=True)
     for name, handler, text in [

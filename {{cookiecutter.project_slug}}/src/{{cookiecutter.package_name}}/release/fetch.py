@@ -3,18 +3,28 @@ against the md5 dvc.lock recorded at the version's commit."""
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..edge.dvc import CommitOutputs
 from ..errors import NoVersionInStage, ProjectError
 from .tags import model_artifact, normalize_version
 
+if TYPE_CHECKING:
+    from .registry import Registry
+
 # {file name in the output folder: path in the repository}; the model's own path comes from
 # dvc.yaml's `artifacts:`.
 FETCHED_FILES = {"profile.json": paths.PROFILE, "metrics.json": paths.METRICS}
 
 
-def fetch(registry, output_dir, stage=None, version=None, refresh=True):
+def fetch(
+    registry: "Registry",
+    output_dir: str | Path,
+    stage: str | None = None,
+    version: str | None = None,
+    refresh: bool = True,
+) -> dict[str, Any]:
     """Write the model, its profile and metrics and version.json for `stage` (or `version`)
     into `output_dir`, reading them through DVC from the cache or the configured remote; a
     file whose md5 differs from dvc.lock's at the version's commit is refused."""

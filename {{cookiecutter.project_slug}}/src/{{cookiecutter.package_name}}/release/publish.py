@@ -5,11 +5,12 @@ from pathlib import Path
 
 from ..edge.github import run_gh
 from ..errors import ProjectError
+from .tags import Version
 
 FIX = "set GH_TOKEN to a token that may write releases (contents: write)"
 
 
-def publish(version, bundle):
+def publish(version: Version, bundle: str | Path) -> bool:
     """Create the GitHub Release with the bundle's files; an existing one only gets the files
     it lacks (nothing is replaced)."""
     files = sorted(p for p in Path(bundle).iterdir() if p.is_file())

@@ -21,8 +21,9 @@ writes them here; this module covers where GTO alone falls short in a shared rep
 """
 
 from pathlib import Path
+from typing import Any
 
-from ..edge.git import ORIGIN, remote_env, run_git, tagger
+from ..edge.git import ORIGIN, GitResult, remote_env, run_git, tagger
 from ..errors import ProjectError
 from .tags import (
     Outcome,
@@ -38,29 +39,30 @@ from .tags import (
 
 PUSH_ATTEMPTS = 3
 LOCAL_ONLY = "local only, not pushed"
+Holder = Version | None  # the version a stage is assigned to, if any
 
 
 class Registry:
     """The model's versions and stages in the git repository at `root`, shared via `remote`."""
 
-    def __init__(self, root=".", model=None, remote=ORIGIN):
+    def __init__(self, root: str | Path = ".", model: str | None = None, remote: str = ORIGIN):
         self.root = Path(root)
         self.model = model or model_name(self.root / "dvc.yaml")
         self.remote = remote
 
     # --- git -------------------------------------------------------------------------------
-    def git(self, *args, check=True, env=None):
+    def git(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> GitResult:
         return run_git(*args, cwd=self.root, env=env, check=check)
 
-    def remote_url(self):
+    def remote_url(self) -> str | None:
         result = self.git("remote", "get-url", self.remote, check=False)
         return result.stdout.strip() if result.returncode == 0 else None
 
-    def remote_git(self, *args, check=True):
+    def remote_git(self, *args: str, check: bool = True) -> GitResult:
         """A git command that talks to the remote, authenticated from the environment."""
         return self.git(*args, check=check, env=remote_env(self.remote_url() or ""))
 
-    def fetch_tags(self):
+    def fetch_tags(self) -> bool:
         """Make the local tags match origin's (GTO counts from them); False without a remote."""
         if self.remote_url() is None:
             return False
@@ -74,7 +76,7 @@ class Registry:
             )
         return True
 
-    def remote_tags(self):
+    def remote_tags(self) -> set[str]:
         """The names of this model's tags on origin (`git ls-remote`, no cache involved)."""
         result = self.remote_git("ls-remote", "--tags", "--refs", self.remote, check=False)
         if result.returncode != 0:
@@ -85,18 +87,18 @@ class Registry:
         names = (line.split("refs/tags/", 1)[-1] for line in result.stdout.splitlines())
         return {name for name in names if self._is_model_tag(name)}
 
-    def local_tags(self):
+    def local_tags(self) -> set[str]:
         listed = self.git("tag", "--list", f"{self.model}@*", f"{self.model}#*").stdout
         return {name for name in listed.split() if self._is_model_tag(name)}
 
-    def _is_model_tag(self, name):
+    def _is_model_tag(self, name: str) -> bool:
         return name.startswith((f"{self.model}@", f"{self.model}#"))
 
-    def local_only(self):
+    def local_only(self) -> list[str]:
         """This model's tags that are here but not on origin, sorted."""
         return sorted(self.local_tags() - self.remote_tags())
 
-    def sync(self, prune=False):
+    def sync(self, prune: bool = False) -> list[str]:
         """Fetch origin's tags, then compare for real: (tags only here, pruned?)."""
         if not self.fetch_tags():
             raise ProjectError(
@@ -108,11 +110,11 @@ class Registry:
             self.delete_local(only_here)
         return only_here
 
-    def pushing(self, push):
+    def pushing(self, push: bool) -> bool:
         """Whether a change is pushed: asked for and an origin exists (else local mode)."""
         return push and self.remote_url() is not None
 
-    def _drop_unpushed_stage_tags(self):
+    def _drop_unpushed_stage_tags(self) -> None:
         """Stage tags that never reached origin do not count: their numbers were taken
         against another state of origin, so they are removed before new ones are made."""
         stale = [tag for tag in self.local_only() if "#" in tag]
@@ -120,13 +122,13 @@ class Registry:
             self.delete_local(stale)
             print(f"dropped stage tags that never reached {self.remote}: {', '.join(stale)}")
 
-    def resolve(self, rev):
+    def resolve(self, rev: str) -> str:
         result = self.git("rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False)
         if result.returncode != 0:
             raise ProjectError(f"{rev!r} is not a commit here", "give a commit, branch or tag")
         return result.stdout.strip()
 
-    def push(self, tags, keep_on_failure=False):
+    def push(self, tags: list[str], keep_on_failure: bool = False) -> bool:
         """Push `tags` all together. True when origin took them; False when it rejected them
         because another promotion took those names first. Any other failure removes the local
         tags (unless they existed before this command) and raises: a tag that did not reach
@@ -146,12 +148,12 @@ class Registry:
             "then run the same command again",
         )
 
-    def delete_local(self, tags):
+    def delete_local(self, tags: list[str]) -> None:
         for tag in tags:
             self.git("tag", "--delete", tag, check=False)
 
     # --- reading ---------------------------------------------------------------------------
-    def _tags(self):
+    def _tags(self) -> list[tuple[dict[str, Any], Any]]:
         """[(parsed name, GitTag)] of the model's annotated tags (GTO ignores lightweight ones)."""
         from gto.tag import find, parse_name
         from scmrepo.git import Git
@@ -162,7 +164,7 @@ class Registry:
         finally:
             scm.close()
 
-    def versions(self):
+    def versions(self) -> list[Version]:
         """Registered versions (deregistered ones left out), newest version first."""
         from gto.constants import Action
 
@@ -184,15 +186,15 @@ class Registry:
         active = [v for name, v in registered.items() if name not in deregistered]
         return sorted(active, key=lambda v: version_key(v.version), reverse=True)
 
-    def find_version(self, version):
+    def find_version(self, version: str) -> Version | None:
         version = normalize_version(version)
         return next((v for v in self.versions() if v.version == version), None)
 
-    def latest(self):
+    def latest(self) -> Version | None:
         versions = self.versions()
         return versions[0] if versions else None
 
-    def stage_events(self):
+    def stage_events(self) -> list[StageEvent]:
         """Every assignment and unassignment, in the order they were made."""
         from gto.constants import Action
 
@@ -214,9 +216,9 @@ class Registry:
         ]
         return sorted(events, key=lambda e: (e.number, e.created_at))
 
-    def current(self, stage):
+    def current(self, stage: str | None) -> Holder:
         """The version holding `stage` (its latest assignment not undone since), or None."""
-        active = {}
+        active: dict[str, int] = {}
         for event in self.stage_events():
             if event.stage != stage:
                 continue
@@ -226,7 +228,7 @@ class Registry:
                 active.pop(event.version, None)
         if not active:
             return None
-        version = max(active, key=active.get)
+        version = max(active, key=active.__getitem__)
         found = next((v for v in self.versions() if v.version == version), None)
         if found is None:  # assigned by hand to a commit that was never released
             event = next(e for e in reversed(self.stage_events()) if e.version == version)
@@ -235,13 +237,13 @@ class Registry:
             )
         return found
 
-    def was_assigned(self, version, stage):
+    def was_assigned(self, version: str, stage: str) -> bool:
         return any(
             e.assigned and e.version == version and e.stage == stage for e in self.stage_events()
         )
 
     # --- writing ---------------------------------------------------------------------------
-    def check_stage(self, stage):
+    def check_stage(self, stage: str | None) -> str | None:
         stages = configured_stages(self.root)
         if stage not in stages:
             raise ProjectError(
@@ -250,7 +252,9 @@ class Registry:
             )
         return stage
 
-    def create_version(self, version, rev="HEAD", message="", push=True):
+    def create_version(
+        self, version: str, rev: str = "HEAD", message: str = "", push: bool = True
+    ) -> Outcome:
         """Tag `rev` as `version` and push it; an identical tag is reported, never duplicated,
         and pushed when origin lacks it (a re-run after a failed push)."""
         version, pushing = normalize_version(version), self.pushing(push)
@@ -286,7 +290,7 @@ class Registry:
             )
         return Outcome((created,), f"created {created} at {commit[:7]}{self._mode(pushing)}")
 
-    def _version_tag(self, version, commit, message):
+    def _version_tag(self, version: str, commit: str, message: str) -> str:
         from gto import api
 
         name, email = tagger(root=self.root)
@@ -300,13 +304,15 @@ class Registry:
             author_email=email,
         ).tag
 
-    def _mode(self, pushing):
+    def _mode(self, pushing: bool) -> str:
         if pushing:
             return f" and pushed it to {self.remote}"
         reason = "no `origin` remote" if self.remote_url() is None else "--no-push"
         return f" ({LOCAL_ONLY}: {reason})"
 
-    def assign(self, version, stage, message="", push=True, once=False):
+    def assign(
+        self, version: str, stage: str, message: str = "", push: bool = True, once: bool = False
+    ) -> Outcome:
         """Give `version` the `stage`, unassigning the version that held it.
 
         A version already in the stage is left alone. With `once` (the release workflow), a
@@ -339,7 +345,7 @@ class Registry:
             "another promotion kept winning; run this again once it has finished",
         )
 
-    def _reason_to_skip(self, target, holder, stage, once):
+    def _reason_to_skip(self, target: Version, holder: Holder, stage: str, once: bool) -> str:
         if holder is not None and holder.version == target.version:
             return f"{target.version} is already in {stage}: nothing to do"
         if once and self.was_assigned(target.version, stage):
@@ -354,7 +360,7 @@ class Registry:
             )
         return ""
 
-    def _stage_tags(self, target, holder, stage, message):
+    def _stage_tags(self, target: Version, holder: Holder, stage: str, message: str) -> list[str]:
         """Create (locally) the unassignment of `holder` and the assignment of `target`."""
         from gto import api
 
@@ -363,7 +369,7 @@ class Registry:
         note = (
             message or f"Promote {self.model} {target.version} to {stage}{replaces}"
         ) + run_link()
-        created = []
+        created: list[str] = []
         try:
             if holder is not None:
                 event = api.unassign(

@@ -8,10 +8,12 @@ are in card.py, the GitHub Release in publish.py, the next version in versions.p
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import paths
 from ..edge.dvc import (
     CommitOutputs,
+    DvcRun,
     credentials_env,
     file_md5,
     first_error_line,
@@ -20,12 +22,15 @@ from ..edge.dvc import (
 )
 from ..edge.git import show_file
 from ..errors import ProjectError
-from ..pipeline.gate import judge, require
+from ..pipeline.gate import GateReport, judge, require
 from .baseline import params_at, production_metrics
-from .tags import PRODUCTION, model_artifact, normalize_version
+from .tags import PRODUCTION, Version, model_artifact, normalize_version
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 
-def verify(registry, tag, default_branch="main"):
+def verify(registry: "Registry", tag: str, default_branch: str = "main") -> Version:
     """The Version `tag` releases, once it is a GTO version tag of this model, annotated, on
     a commit of the default branch; ProjectError otherwise."""
     from gto.tag import parse_name
@@ -66,7 +71,7 @@ def verify(registry, tag, default_branch="main"):
     return version
 
 
-def checked_out(registry, version):
+def checked_out(registry: "Registry", version: Version) -> None:
     head = registry.resolve("HEAD")
     if head != version.commit:
         raise ProjectError(
@@ -75,7 +80,7 @@ def checked_out(registry, version):
         )
 
 
-def pull(registry, version, dvc=run_dvc):
+def pull(registry: "Registry", version: Version, dvc: DvcRun = run_dvc) -> None:
     """`dvc pull` the model, its metadata and profile, and the plot tables the model card reads,
     at the release's commit: the one step with the remote's credentials fetches everything the
     later steps read. A file the remote does not hold, or holds damaged, is named with the way
@@ -110,7 +115,7 @@ def pull(registry, version, dvc=run_dvc):
     print(f"pulled {', '.join(pulled)} of {version.tag}")
 
 
-def check_gate(registry, version, stage=PRODUCTION):
+def check_gate(registry: "Registry", version: Version, stage: str = PRODUCTION) -> GateReport:
     """The quality gate on the release's own committed metrics and params, against the
     version holding `stage` (pipeline/gate.py's `judge`, the one rule)."""
     outputs = CommitOutputs(registry.root, version.commit, version.tag)
@@ -120,11 +125,11 @@ def check_gate(registry, version, stage=PRODUCTION):
     return judge(metrics, production, params.gate)
 
 
-def require_gate(report, version):
+def require_gate(report: GateReport, version: Version) -> None:
     require(report, version.tag, "; no stage was assigned")
 
 
-def release_version(registry, tag):
+def release_version(registry: "Registry", tag: str) -> Version:
     """The Version of `tag` as it is registered (after `verify` accepted it)."""
     from gto.tag import parse_name
 

@@ -6,9 +6,11 @@
 """
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -52,16 +54,16 @@ class StageEvent:
 class Outcome:
     """What a registry command did: the tags it created (none when there was nothing to do)."""
 
-    created: tuple
+    created: tuple[str, ...]
     message: str
 
 
-def model_name(dvc_yaml=paths.DVC_YAML):
+def model_name(dvc_yaml: str | Path = paths.DVC_YAML) -> str:
     """The name of the one artifact of type `model` in dvc.yaml (the tags' prefix)."""
     return model_artifact(dvc_yaml)[0]
 
 
-def model_artifact(dvc_yaml=paths.DVC_YAML):
+def model_artifact(dvc_yaml: str | Path = paths.DVC_YAML) -> tuple[str, str]:
     """(name, path) of the one artifact of type `model` declared in dvc.yaml."""
     try:
         document = yaml.safe_load(Path(dvc_yaml).read_text(encoding="utf-8")) or {}
@@ -81,7 +83,7 @@ def model_artifact(dvc_yaml=paths.DVC_YAML):
     return models[0]
 
 
-def configured_stages(root="."):
+def configured_stages(root: str | Path = ".") -> tuple[str, ...]:
     """The stages GTO's config file (.gto) allows; GTO's own reader parses it."""
     from gto.config import read_registry_config
     from gto.exceptions import WrongConfig
@@ -99,7 +101,7 @@ def configured_stages(root="."):
     return tuple(stages) if stages else DEFAULT_STAGES
 
 
-def normalize_version(text):
+def normalize_version(text: object) -> str:
     """A version as GTO writes it ("v1.2.0" from "1.2.0" or "v1.2.0"); else an error."""
     from gto.versions import SemVer
 
@@ -112,24 +114,24 @@ def normalize_version(text):
     return candidate
 
 
-def version_key(version):
+def version_key(version: str) -> Any:
     """Sort key of a "vX.Y.Z" version (semantic, not alphabetical)."""
     from gto.versions import SemVer
 
     return SemVer.parse(version)
 
 
-def newer(version, than):
+def newer(version: str, than: str) -> bool:
     return version_key(version) > version_key(than)
 
 
-def run_link(environ=None):
+def run_link(environ: Mapping[str, str] | None = None) -> str:
     """The workflow run doing this, for the tag message; "" outside GitHub Actions."""
     url = run_url(os.environ if environ is None else environ)
     return f"\n\nWorkflow run: {url}" if url else ""
 
 
-def version_record(version):
+def version_record(version: Version) -> dict[str, Any]:
     """A Version as plain JSON-able data."""
     data = asdict(version)
     data["created_at"] = version.created_at.isoformat()

@@ -2,7 +2,9 @@
 when a token that starts the release workflow is at hand."""
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
@@ -11,13 +13,16 @@ from .. import paths
 from ..edge.dvc import lock_entries
 from ..edge.git import show_file, tagger
 from ..edge.github import append_summary
-from ..params import ModelParams, load_params
+from ..params import ModelParams, Params, load_params
+
+if TYPE_CHECKING:
+    from .registry import Registry
 
 # 0.x while the team learns how the model behaves in production, like pyproject.toml's version.
 FIRST_VERSION = "v0.1.0"
 
 
-def model_md5(registry, commit):
+def model_md5(registry: "Registry", commit: str) -> str | None:
     """The model's md5 in dvc.lock at `commit` (None without a dvc.lock or model entry)."""
     from .tags import model_artifact
 
@@ -32,14 +37,14 @@ class Proposal:
     reason: str
 
 
-def bump(version, part):
+def bump(version: str, part: str) -> str:
     """The next version: `part` (major, minor or patch) bumped by GTO's semantic versioning."""
     from gto.versions import SemVer
 
     return getattr(SemVer(version), f"bump_{part}")().version
 
 
-def bump_part(registry, since, rule):
+def bump_part(registry: "Registry", since: str, rule: str) -> tuple[str, str]:
     """("major" | "minor" | "patch", why). `auto`: the data contract changed -> major (callers
     must adapt); the model's params or its training data changed -> minor (a new model);
     otherwise (code only) -> patch."""
@@ -60,7 +65,7 @@ def bump_part(registry, since, rule):
     return "patch", "the model was rebuilt from changed code"
 
 
-def propose(registry, params):
+def propose(registry: "Registry", params: Params) -> Proposal:
     """The version HEAD should be released as, or None with the reason it needs none."""
     registry.fetch_tags()
     head = registry.resolve("HEAD")
@@ -80,7 +85,7 @@ def propose(registry, params):
     return Proposal(bump(latest.version, part), f"model changed since {latest.tag}; {part}: {why}")
 
 
-def proposal_markdown(registry, proposal, created):
+def proposal_markdown(registry: "Registry", proposal: Proposal, created: bool) -> str:
     if proposal.version is None:
         return f"No new version: {proposal.reason}.\n"
     tag = f"{registry.model}@{proposal.version}"
@@ -94,7 +99,12 @@ def proposal_markdown(registry, proposal, created):
     )
 
 
-def propose_and_tag(registry, params, create=None, environ=None):
+def propose_and_tag(
+    registry: "Registry",
+    params: Params,
+    create: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
     """Propose the next version; create and push its tag when `create` (default: when a
     REPO_TOKEN is set, whose pushes trigger the release workflow). Returns the markdown."""
     environ = os.environ if environ is None else environ
@@ -116,7 +126,7 @@ def propose_and_tag(registry, params, create=None, environ=None):
     return text
 
 
-def _model_params(section):
+def _model_params(section: dict[str, Any] | None) -> ModelParams | None:
     """The `model` params as typed; None (so: changed) when the old section no longer parses."""
     try:
         return ModelParams(**(section or {}))

@@ -1,12 +1,17 @@
 """What the registry holds, for people: the current state and the whole history."""
 
+from typing import TYPE_CHECKING, Any
+
 from .tags import configured_stages
 
+if TYPE_CHECKING:
+    from .registry import Registry
 
-def history(registry):
+
+def history(registry: "Registry") -> list[dict[str, Any]]:
     """Registrations and stage events, oldest first: who did what, when, why (the tag
     message's first line), at which commit."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "when": v.created_at.isoformat(),
             "event": "registration",
@@ -38,7 +43,7 @@ def history(registry):
     return rows
 
 
-def show(registry):
+def show(registry: "Registry") -> dict[str, Any]:
     """{"model", "latest", "stages": {stage: version or None}, "versions": [...]}."""
     stages = configured_stages(registry.root)
     latest = registry.latest()

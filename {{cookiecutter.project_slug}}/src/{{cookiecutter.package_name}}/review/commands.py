@@ -1,19 +1,20 @@
 """`report pr` and `gate`: what a pull request is judged by."""
 
+import argparse
 import json
 
 from .. import paths
 from ..params import load_params
 
 
-def _report_pr(args):
+def _report_pr(args: argparse.Namespace) -> None:
     from ..pipeline.remote import read_notes
     from .report import write_pr_report
 
     write_pr_report(args.base, args.output, [*read_notes(args.notes_file), *args.note])
 
 
-def _gate(_args):
+def _gate(_args: argparse.Namespace) -> None:
     from ..edge.dvc import workspace_output_text
     from ..pipeline.gate import judge, require
     from .report import production_for_report
@@ -26,7 +27,7 @@ def _gate(_args):
     require(judge(metrics, production, params.gate), "the model")
 
 
-def register(commands):
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     commands.add_parser(
         "gate",
         help="exit 1 unless metrics.json meets params.yaml's gate and is not worse than "

@@ -7,15 +7,17 @@ comments and job summaries without an image host.
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from .. import paths
 from ..edge.dvc import first_error_line, lock_entries, run_dvc, workspace_output_text
 from ..edge.git import head_commit
 from ..errors import ProjectError
-from ..params import load_params
-from ..pipeline.gate import judge
+from ..params import GateParams, load_params
+from ..pipeline.gate import ProductionMetrics, judge
 from ..tasks import HIGHER_IS_BETTER
 
 
@@ -26,20 +28,20 @@ class MetricChange:
     new: object
 
     @property
-    def delta(self):
+    def delta(self) -> float | None:
         if _is_number(self.old) and _is_number(self.new):
             return self.new - self.old
         return None
 
     @property
-    def relative(self):
+    def relative(self) -> float | None:
         delta = self.delta
-        if delta is None or self.old == 0:
+        if delta is None or not _is_number(self.old) or self.old == 0:
             return None
         return delta / abs(self.old)
 
     @property
-    def verdict(self):
+    def verdict(self) -> str:
         """'better', 'worse' or '' (unchanged, unknown direction, or not comparable)."""
         delta = self.delta
         if not delta or self.name not in HIGHER_IS_BETTER:
@@ -51,20 +53,20 @@ class MetricChange:
 class PrReportInputs:
     base: str
     commit: str
-    metrics_diff: dict
-    params_diff: dict
-    validation: dict | None
-    gate: object  # params.GateParams
-    production: object = None  # pipeline.gate.ProductionMetrics, None when none is in production
-    fingerprints: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
+    metrics_diff: dict[str, Any]
+    params_diff: dict[str, Any]
+    validation: dict[str, Any] | None
+    gate: GateParams
+    production: ProductionMetrics | None = None  # None when none is in production
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
-def _is_number(value):
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _format(value):
+def _format(value: object) -> str:
     if value is None:
         return "—"
     if _is_number(value):
@@ -72,7 +74,7 @@ def _format(value):
     return f"`{value}`"
 
 
-def metric_changes(metrics_diff, primary):
+def metric_changes(metrics_diff: dict[str, Any], primary: str) -> list[MetricChange]:
     """Flatten `dvc metrics diff --json` output; the primary metric comes first."""
     changes = [
         MetricChange(name, values.get("old"), values.get("new"))
@@ -82,7 +84,7 @@ def metric_changes(metrics_diff, primary):
     return sorted(changes, key=lambda change: (change.name != primary, change.name))
 
 
-def params_changes(params_diff):
+def params_changes(params_diff: dict[str, Any]) -> list[tuple[str, object, object]]:
     """Flatten `dvc params diff --json` output into (name, old, new) rows."""
     return [
         (name, values.get("old"), values.get("new"))
@@ -91,7 +93,7 @@ def params_changes(params_diff):
     ]
 
 
-def _validation_section(validation):
+def _validation_section(validation: dict[str, Any] | None) -> list[str]:
     if validation is None:
         return ["No validation report was produced (the `validate` stage did not run)."]
     verdict = "passed" if validation.get("valid") else "**FAILED**"
@@ -111,7 +113,7 @@ def _validation_section(validation):
     return lines
 
 
-def _params_section(params_diff):
+def _params_section(params_diff: dict[str, Any]) -> list[str]:
     rows = params_changes(params_diff)
     if not rows:
         return ["No parameter changed."]
@@ -120,7 +122,7 @@ def _params_section(params_diff):
     return lines
 
 
-def _metrics_section(changes, base):
+def _metrics_section(changes: list[MetricChange], base: str) -> list[str]:
     if not changes:
         return ["No metrics were found (did the `evaluate` stage run?)."]
     if all(change.old is None for change in changes):
@@ -139,7 +141,7 @@ def _metrics_section(changes, base):
     return lines
 
 
-def _gate_section(inputs, changes):
+def _gate_section(inputs: PrReportInputs, changes: list[MetricChange]) -> tuple[list[str], bool]:
     """(lines, passed) of the one gate (pipeline/gate.py) on this PR's metrics."""
     current = {change.name: change.new for change in changes if _is_number(change.new)}
     if inputs.gate.metric not in current:
@@ -148,7 +150,7 @@ def _gate_section(inputs, changes):
     return [f"- {line}" for line in report.lines()], report.passed
 
 
-def _mermaid_chart(changes, primary, threshold):
+def _mermaid_chart(changes: list[MetricChange], primary: str, threshold: float) -> list[str]:
     comparable = [c for c in changes if _is_number(c.new)]
     if not comparable:
         return []
@@ -179,7 +181,7 @@ def _mermaid_chart(changes, primary, threshold):
     return lines
 
 
-def render_pr_report(inputs):
+def render_pr_report(inputs: PrReportInputs) -> tuple[str, bool]:
     """The whole report as markdown; its last line states PASS or FAIL."""
     primary = inputs.gate.metric
     changes = metric_changes(inputs.metrics_diff, primary)
@@ -199,14 +201,14 @@ def render_pr_report(inputs):
     return "\n".join(lines), passed
 
 
-def fingerprints_from_lock(lock_path=paths.DVC_LOCK):
+def fingerprints_from_lock(lock_path: Path = paths.DVC_LOCK) -> dict[str, str]:
     """{path: md5} of every stage output and of the raw data, as DVC recorded them."""
     text = lock_path.read_text(encoding="utf-8") if lock_path.exists() else ""
     entries = lock_entries(text)
     return {path: e["md5"] for path, e in entries.items() if not path.startswith("src/")}
 
 
-def production_for_report():
+def production_for_report() -> tuple[ProductionMetrics | None, list[str]]:
     """(ProductionMetrics or None, notes): the production version's committed metrics through
     the registry; a registry that cannot be read is said on top, never guessed."""
     from ..release.baseline import production_metrics
@@ -224,7 +226,7 @@ def production_for_report():
         return None, [note]
 
 
-def collect_pr_inputs(base, notes=()):
+def collect_pr_inputs(base: str, notes: Iterable[str] = ()) -> PrReportInputs:
     params = load_params()
     workspace_output_text(paths.METRICS)  # refuses metrics that are not this commit's outputs
     validation = None
@@ -244,7 +246,7 @@ def collect_pr_inputs(base, notes=()):
     )
 
 
-def _dvc_json(*args):
+def _dvc_json(*args: str) -> dict[str, Any]:
     code, output = run_dvc(*args)
     if code != 0:
         raise ProjectError(
@@ -254,7 +256,7 @@ def _dvc_json(*args):
     return json.loads(output or "{}")
 
 
-def write_pr_report(base, output, notes=()):
+def write_pr_report(base: str, output: str | Path, notes: Iterable[str] = ()) -> bool:
     """Write the report to `output`; return whether the gate passed."""
     text, passed = render_pr_report(collect_pr_inputs(base, notes))
     Path(output).parent.mkdir(parents=True, exist_ok=True)
