@@ -11,6 +11,7 @@ import pytest
 import yaml
 from combinations import COMBINATIONS
 from conftest import DEFAULTS, TEMPLATE, load_hook, project_env, resolved_answers, run
+from github_in_a_box import workflow_files
 
 TASKS = DEFAULTS["task"]
 GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}"
@@ -214,3 +215,57 @@ def test_uv_is_pinned_to_one_version_in_both_makefiles(baked):
 
     assert pinned(TEMPLATE / "Makefile") == pinned(baked() / "Makefile")
     assert '"uv==$(UV_VERSION)"' in (baked() / "Makefile").read_text()
+
+
+def test_zizmor_is_the_version_the_template_tests_with(baked):
+    """The generated `make lint-workflows` and the template's lint gate run one zizmor, so a
+    workflow the template ships clean is clean in the project too."""
+    (locked,) = re.findall(
+        r"^zizmor==(\S+)$", (TEMPLATE / "requirements-test.txt").read_text(), re.MULTILINE
+    )
+    makefile = (baked() / "Makefile").read_text()
+    (pinned,) = re.findall(r"^ZIZMOR_VERSION := (\S+)$", makefile, re.MULTILINE)
+    assert pinned == locked
+    assert '"zizmor==$(ZIZMOR_VERSION)"' in makefile
+
+
+def test_cml_is_installed_at_the_makefile_version_only(baked):
+    """CML's version has one home, the Makefile; every workflow gets CML through `make cml`."""
+    project = baked()
+    makefile = (project / "Makefile").read_text()
+    assert re.findall(r"^CML_VERSION := \d+\.\d+\.\d+$", makefile, re.MULTILINE)
+    assert '"@dvcorg/cml@$(CML_VERSION)"' in makefile
+    for path in workflow_files.workflow_paths(project):
+        text = path.read_text()
+        assert "setup-cml" not in text and "@dvcorg/cml" not in text, path.name
+        for job in workflow_files.jobs(workflow_files.load(path)).values():
+            runs = [str(step.get("run", "")) for step in job.get("steps", [])]
+            if any(run.startswith("cml ") for run in runs):
+                assert "make cml" in runs, f"{path.name}: cml used without `make cml`"
+
+
+@pytest.mark.parametrize("remote", DEFAULTS["dvc_remote"])
+def test_every_pull_from_the_remote_gets_its_credentials(baked, remote):
+    """Each step that pulls from the DVC remote carries the same credential wiring, and its job
+    may request an OIDC token for a cloud remote: a step without them would silently retrain
+    from source on every run."""
+    answers = next(a for a in COMBINATIONS.values() if a.get("dvc_remote", "local") == remote)
+    project = baked(**answers)
+    wiring, pulls = set(), 0
+    for path in workflow_files.workflow_paths(project):
+        for name, job in workflow_files.jobs(workflow_files.load(path)).items():
+            for step in job.get("steps", []):
+                if str(step.get("run", "")).split()[:2] not in (
+                    ["make", "pull"],
+                    ["make", "repro"],
+                ):
+                    continue
+                pulls += 1
+                wiring.add(json.dumps(step.get("env") or {}, sort_keys=True))
+                oidc = (job.get("permissions") or {}).get("id-token")
+                assert oidc == ("write" if remote in ("s3", "gs", "azure") else None), (
+                    f"{path.name} job {name}: id-token is {oidc!r}"
+                )
+    assert pulls >= 3  # pr.yml, ci.yml, drift.yml
+    (env,) = wiring
+    assert (env == "{}") == (remote == "local"), env

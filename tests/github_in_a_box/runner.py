@@ -276,7 +276,7 @@ class ActRunner:
             for key, value in os.environ.items()
             if not key.startswith(SCRUBBED_PREFIXES) and key not in SCRUBBED
         }
-        tools = standins.write_gh_launcher(run_dir / "tools")
+        tools = standins.write_tool_launchers(run_dir / "tools")
         path = [p for p in env.get("PATH", "").split(os.pathsep) if p and not is_virtualenv_bin(p)]
         home = run_dir / "home"
         home.mkdir(parents=True, exist_ok=True)

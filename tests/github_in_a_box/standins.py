@@ -1,5 +1,5 @@
 """Local stand-ins for third-party actions, interpreters for setup-python, and what the
-recording `cml`/`gh`/upload-artifact stand-ins left behind."""
+recording `cml`/`gh`/`npm`/upload-artifact stand-ins left behind."""
 
 import glob
 import json
@@ -15,6 +15,8 @@ from . import workflow_files
 
 STAND_INS = Path(__file__).resolve().parent / "stand_ins"
 GH_SCRIPT = STAND_INS / "gh" / "gh.py"
+NPM_SCRIPT = STAND_INS / "npm" / "npm.py"
+CML_SCRIPT = STAND_INS / "cml" / "cml.py"
 
 
 class MissingStandIn(LookupError):
@@ -110,12 +112,19 @@ def find_pythons():
     return found
 
 
-def write_gh_launcher(folder):
-    """A `gh` executable in `folder` running the recording gh with this Python."""
+def write_tool_launchers(folder):
+    """`gh` and `npm` executables in `folder` running the recording ones with this Python, as
+    the runner image has both; `npm install --global @dvcorg/cml@X` adds a recording `cml` here
+    (npm's global executables sit next to it)."""
     folder.mkdir(parents=True, exist_ok=True)
-    launcher = folder / "gh"
-    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{GH_SCRIPT}" "$@"\n')
-    launcher.chmod(0o755)
+    launchers = {
+        "gh": f'exec "{sys.executable}" "{GH_SCRIPT}" "$@"',
+        "npm": f'export STANDIN_NPM_BIN="{folder}"; exec "{sys.executable}" "{NPM_SCRIPT}" "$@"',
+    }
+    for name, command in launchers.items():
+        launcher = folder / name
+        launcher.write_text(f"#!/bin/sh\n{command}\n")
+        launcher.chmod(0o755)
     return folder
 
 
@@ -142,6 +151,13 @@ class Records:
         path = self.root / "cml-comments.json"
         state = json.loads(path.read_text()) if path.exists() else {}
         return state if target is None else state.get(target, [])
+
+    def npm_calls(self):
+        """The argv of each `npm` call, oldest first."""
+        path = self.root / "npm" / "calls.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line)["argv"] for line in path.read_text().splitlines()]
 
     def gh_calls(self):
         path = self.root / "gh" / "calls.jsonl"

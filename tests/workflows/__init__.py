@@ -2,6 +2,7 @@
 
 Modules: `tools` (find a tool or skip/fail), `origin` (a bare repository playing GitHub's side
 of git), `events` (event payloads), `workflow_files` (what the YAML asks for), `standins` (local
-actions and the recording `cml`/`gh`), `runner` (act in host mode, its JSON log parsed), `box`
-(all of it wired together per test), `lint` (actionlint, zizmor, check-jsonschema, house rules).
+actions and the recording `cml`/`gh`/`npm`), `runner` (act in host mode, its JSON log parsed),
+`box` (all of it wired together per test), `lint` (actionlint, zizmor, check-jsonschema, house
+rules).
 """

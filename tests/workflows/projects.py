@@ -34,6 +34,18 @@ def set_params(project, **settings):
     path.write_text(text)
 
 
+def makefile_variable(project, name):
+    """`NAME := value` in the project's Makefile, the one home of its tool versions."""
+    text = (project / "Makefile").read_text()
+    (value,) = re.findall(rf"^{name} := (\S+)$", text, re.MULTILINE)
+    return value
+
+
+def pinned_cml(project):
+    """The npm package spec of the CML version the project pins (`make cml` installs it)."""
+    return f"@dvcorg/cml@{makefile_variable(project, 'CML_VERSION')}"
+
+
 def commit_all(project, message):
     """Commit every change; the new commit's sha."""
     git("add", "--all", cwd=project)

@@ -17,7 +17,7 @@ import pytest
 from conftest import DEFAULTS
 from github_in_a_box.origin import git
 
-from .projects import reproduced_origin, set_params
+from .projects import pinned_cml, reproduced_origin, set_params
 
 CHECK = "Check for drift"
 LAST = "Fail unless the data showed no drift"
@@ -74,6 +74,7 @@ def test_no_drift_then_drift_then_update_with_retraining(drift_box):
     assert "<svg" in files["drift.html"].read_text()
     assert not box.records.issues(state=None)
     assert "✅ no drift" in calm.job("check").summary
+    assert not box.records.npm_calls()  # CML is installed only to open a retraining PR
 
     set_drift(project, "Simulate a drifted population", start="'2000-01-01'")
     drifted = run_schedule(box, project)
@@ -101,6 +102,11 @@ def test_no_drift_then_drift_then_update_with_retraining(drift_box):
     assert "data/raw/demo.csv.dvc" in call["files"] and "dvc.lock" in call["files"]
     assert call["options"]["branch"] == [f"drift-retrain-{today()}"]
     assert box.origin.rev(f"drift-retrain-{today()}") == call["head_sha"]
+    # Both drifted runs installed CML from npm, at the Makefile's CML_VERSION.
+    installs = box.records.npm_calls()
+    assert [(i[:2], i[-1]) for i in installs] == [
+        (["install", "--global"], pinned_cml(project))
+    ] * 2
 
 
 def test_an_unavailable_source_then_invalid_data_get_their_own_issue(drift_box):

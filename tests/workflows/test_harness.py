@@ -11,7 +11,7 @@ from github_in_a_box.origin import git
 from github_in_a_box.standins import MissingStandIn
 
 SETUP_PYTHON = "actions/setup-python@a309ff8b426b58ec0e2a45f0f869d46889d02405"
-SETUP_CML = "iterative/setup-cml@0123456789abcdef0123456789abcdef01234567"
+CML_SPEC = "@dvcorg/cml@0.20.6"
 UPLOAD = "actions/upload-artifact@0123456789abcdef0123456789abcdef01234567"
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"
 
@@ -81,7 +81,7 @@ def test_step_outcomes_output_and_the_failed_step_are_reported(github_box, tmp_p
     [
         ("  ✅  Success - Main Install the project [41.5s]", 41.5),
         ("  ❌  Failure - Main Train [1m2.5s]", 62.5),
-        ("  ✅  Success - Pre Set up CML [831.633µs]", 0.000831633),
+        ("  ✅  Success - Pre Set up Python [831.633µs]", 0.000831633),
         ("  ✅  Success - Set up job", 0.0),
     ],
 )
@@ -334,7 +334,10 @@ jobs:
       - uses: @CHECKOUT@
         with:
           persist-credentials: false
-      - uses: @SETUP_CML@
+      - name: No cml before the install
+        run: "! command -v cml"
+      - name: Install CML
+        run: npm install --global --no-audit @CML_SPEC@
       - name: Write the report
         run: python3 make_report.py
       - name: Comment
@@ -358,7 +361,7 @@ jobs:
 """
 RECORDERS = (
     RECORDERS.replace("@CHECKOUT@", CHECKOUT)
-    .replace("@SETUP_CML@", SETUP_CML)
+    .replace("@CML_SPEC@", CML_SPEC)
     .replace("@UPLOAD@", UPLOAD)
 )
 
@@ -387,6 +390,8 @@ def test_cml_gh_and_artifacts_are_recorded_and_gh_state_persists(github_box, tmp
     issues = github_box.records.issues()
     assert [(i["title"], i["labels"]) for i in issues] == [("Data drift", ["drift"])]
     assert "PSI 0.3" in issues[0]["body"]
+    # Each run installs CML afresh (nothing of an earlier run's runner is left).
+    assert github_box.records.npm_calls() == [["install", "--global", "--no-audit", CML_SPEC]] * 2
     calls = github_box.records.cml_calls()
     assert len(calls) == 2
     assert calls[0]["command"] == ["comment", "create"]

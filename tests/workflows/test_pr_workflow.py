@@ -12,7 +12,7 @@ import yaml
 from conftest import dvc
 from github_in_a_box.origin import git
 
-from .projects import STUMP, replace, reproduced_origin
+from .projects import STUMP, pinned_cml, replace, reproduced_origin
 
 STEPS = [
     "Check out",
@@ -100,6 +100,10 @@ def test_a_pr_that_improves_the_model_gets_one_report(pr_box, tmp_path):
     print(f"\nact wall time, pr.yml (params change, retrain): {result.seconds:.0f} s")
     assert result.ok, result.report()
     assert result.job("report").outcomes == GREEN, result.report()
+    # CML comes from npm at the Makefile's CML_VERSION (the recording npm refuses an unpinned
+    # install, and only its install puts the recording cml on PATH).
+    (install,) = box.records.npm_calls()
+    assert install[:2] == ["install", "--global"] and install[-1] == pinned_cml(project)
     (posted,) = cml_calls_for(box, event)
     assert posted["command"] == ["comment", "update"]
     assert posted["options"]["target"] == ["pr"]
@@ -226,7 +230,7 @@ def test_a_fork_pr_gets_a_summary_and_no_comment(pr_box):
         "A contributor's change",
     )
     event = open_pr(box, clone, "fork-change", head_slug="contributor/customer-churn")
-    before = len(box.records.cml_calls())
+    before = len(box.records.cml_calls()), len(box.records.npm_calls())
 
     result = box.run(event, "pr.yml")
 
@@ -235,5 +239,5 @@ def test_a_fork_pr_gets_a_summary_and_no_comment(pr_box):
     assert outcomes["Set up CML"] == "skipped"
     assert outcomes["Post the report on the pull request"] == "skipped"
     assert outcomes["Push reproduced outputs"] == "skipped"
-    assert len(box.records.cml_calls()) == before
+    assert (len(box.records.cml_calls()), len(box.records.npm_calls())) == before
     assert "quality gate ✅ PASS" in step_summary(result)

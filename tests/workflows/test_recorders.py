@@ -1,4 +1,5 @@
-"""The recording `gh` and `cml` called directly (no act): what they keep and what they refuse."""
+"""The recording `gh`, `cml` and `npm` called directly (no act): what they keep and what they
+refuse."""
 
 import json
 import subprocess
@@ -6,9 +7,7 @@ import sys
 
 import pytest
 from github_in_a_box.origin import Origin, git
-from github_in_a_box.standins import GH_SCRIPT, STAND_INS, Records
-
-CML_SCRIPT = STAND_INS / "iterative" / "setup-cml" / "cml.py"
+from github_in_a_box.standins import CML_SCRIPT, GH_SCRIPT, NPM_SCRIPT, Records
 
 
 @pytest.fixture
@@ -16,8 +15,9 @@ def records(tmp_path):
     return Records(tmp_path / "records")
 
 
-def call(script, args, records, cwd, token=True):
+def call(script, args, records, cwd, token=True, extra_env=None):
     env = {
+        **(extra_env or {}),
         "STANDIN_RECORDS": str(records.root),
         "GITHUB_REPOSITORY": "acme/churn",
         "PATH": "/usr/bin:/bin",
@@ -210,3 +210,47 @@ def test_cml_comment_update_rewrites_the_one_comment_per_pull_request(records, t
     assert [c["body"] for c in records.cml_comments("pr/4")] == ["other", "extra"]
     actions = [call["comment_action"] for call in records.cml_calls()]
     assert actions == ["created", "updated", "created", "created"]
+
+
+def npm(args, records, bin_folder):
+    return call(
+        NPM_SCRIPT, args, records, bin_folder, extra_env={"STANDIN_NPM_BIN": str(bin_folder)}
+    )
+
+
+def test_npm_global_install_of_cml_records_and_puts_the_recording_cml_on_path(records, tmp_path):
+    done = npm(["install", "--global", "--no-audit", "@dvcorg/cml@0.20.6"], records, tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert records.npm_calls() == [["install", "--global", "--no-audit", "@dvcorg/cml@0.20.6"]]
+    (tmp_path / "report.md").write_text("# Report\n")
+    posted = subprocess.run(
+        [tmp_path / "cml", "comment", "create", "report.md"],
+        cwd=tmp_path,
+        env={"STANDIN_RECORDS": str(records.root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert posted.returncode == 0, posted.stderr
+    assert [c["command"] for c in records.cml_calls()] == [["comment", "create"]]
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["install", "--global", "@dvcorg/cml"], "not pinned to an exact version"),
+        (["install", "--global", "@dvcorg/cml@latest"], "not pinned to an exact version"),
+        (["install", "--global", "@dvcorg/cml@^0.20.6"], "not pinned to an exact version"),
+        (["install", "@dvcorg/cml@0.20.6"], "only global installs"),
+        (["install", "--global", "vega-cli@5.0.0"], "no recorder for 'vega-cli'"),
+        (["ci"], "not emulated"),
+    ],
+)
+def test_npm_refuses_unpinned_and_unknown_installs(records, tmp_path, args, problem):
+    refused = npm(args, records, tmp_path)
+
+    assert refused.returncode == 1
+    assert problem in refused.stderr
+    assert not (tmp_path / "cml").exists()
+    assert records.npm_calls() == [args]

@@ -1,5 +1,6 @@
 """The generated project's smoke workflow (ci.yml) under act: green on a baked default project
-pushed to main, red at the right step when the pipeline is broken."""
+pushed to main, red at the right step when the pipeline is broken; its workflow lint job red
+when an edit gives zizmor a finding."""
 
 import pytest
 import yaml
@@ -11,9 +12,11 @@ STEPS = [
     "Set up Python",
     "Install the project",
     "Lint",
+    "Fetch data and cached results",
     "Reproduce the pipeline",
     "Test",
 ]
+LINT_STEPS = ["Check out", "Set up Python", "Lint the workflows"]
 
 
 def test_smoke_workflow_passes_on_push_to_main(baked, github_box, record_property):
@@ -28,9 +31,12 @@ def test_smoke_workflow_passes_on_push_to_main(baked, github_box, record_propert
     job = result.job("smoke")
     assert job.outcomes == dict.fromkeys(STEPS, "success")
     assert f"Python {DEFAULTS['python_version'][0]}." in job.step("Set up Python").text
-    # `make repro` ends with `dvc metrics show`: the gated metric was computed.
+    # `make pipeline` ends with `dvc metrics show`: the gated metric was computed.
     metric = yaml.safe_load((project / "params.yaml").read_text())["gate"]["metric"]
     assert metric in job.step("Reproduce the pipeline").text
+    lint = result.job("workflows")
+    assert lint.outcomes == dict.fromkeys(LINT_STEPS, "success")
+    assert "No findings to report" in lint.step("Lint the workflows").text
 
 
 def break_params(project):
@@ -46,7 +52,8 @@ def break_train(project):
 
 
 BREAKAGES = {
-    "params.yaml is not YAML": (break_params, "Reproduce the pipeline"),
+    # The fresh checkout has no data yet: rebuilding it from source reads params.yaml first.
+    "params.yaml is not YAML": (break_params, "Fetch data and cached results"),
     "train.py has a syntax error": (break_train, "Lint"),
 }
 
@@ -70,3 +77,21 @@ def test_a_broken_pipeline_fails_at_the_step_that_finds_it(
     expected[failing_step] = "failure"
     expected.update(dict.fromkeys(STEPS[position + 1 :], "skipped"))
     assert result.job("smoke").outcomes == expected, result.report()
+
+
+def test_a_workflow_edit_with_a_zizmor_finding_fails_the_workflow_lint(
+    baked, project_copy, github_box
+):
+    project = project_copy(baked())
+    path = project / ".github" / "workflows" / "pr.yml"
+    text = path.read_text()
+    kept = "          persist-credentials: false\n"
+    assert text.count(kept) == 1
+    path.write_text(text.replace(kept, ""))  # the checkout's token stays in .git/config
+    git("commit", "--quiet", "--all", "-m", "Keep the token in the checkout", cwd=project)
+    github_box.publish(project)
+
+    result = github_box.run(github_box.push_event("main"), "ci.yml", job="workflows")
+
+    assert result.failed_steps == [("workflows", "Lint the workflows")], result.report()
+    assert "artipacked" in result.job("workflows").step("Lint the workflows").text
