@@ -269,3 +269,41 @@ def test_every_pull_from_the_remote_gets_its_credentials(baked, remote):
     assert pulls >= 3  # pr.yml, ci.yml, drift.yml
     (env,) = wiring
     assert (env == "{}") == (remote == "local"), env
+
+
+def _pins(lock):
+    """{name: version} of one of the template's locks (one platform, no markers)."""
+    return dict(
+        line.split("==", 1)
+        for line in (TEMPLATE / lock).read_text().splitlines()
+        if "==" in line and not line.startswith((" ", "#"))
+    )
+
+
+def test_the_demo_bakes_with_the_versions_the_tests_test():
+    """`make demo` (requirements-demo.txt) installs the cookiecutter and DVC, and every package
+    under them, at the version `make test` (requirements-test.txt) checks; `make lock` re-locks
+    both."""
+    demo, tested = _pins("requirements-demo.txt"), _pins("requirements-test.txt")
+    assert {"cookiecutter", "dvc"} <= demo.keys()
+    differing = {name: (version, tested.get(name)) for name, version in demo.items()}
+    assert {name: pair for name, pair in differing.items() if pair[0] != pair[1]} == {}
+
+
+@pytest.mark.parametrize("python", DEFAULTS["python_version"])
+def test_pyproject_declares_the_chosen_python_and_the_newer_ones_offered(baked, python):
+    """The classifiers follow cookiecutter.json's python_version choices from the answer on (the
+    pyproject template repeats the list for cruft's re-renders: this keeps the two equal)."""
+    offered = DEFAULTS["python_version"]
+    answers = next(
+        a for a in COMBINATIONS.values() if a.get("python_version", offered[0]) == python
+    )
+    project = tomllib.loads((baked(**answers) / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == f">={python}"
+    assert project["classifiers"] == [
+        "Programming Language :: Python :: 3 :: Only",
+        *(
+            f"Programming Language :: Python :: {version}"
+            for version in offered[offered.index(python) :]
+        ),
+    ]
