@@ -55,6 +55,8 @@ SHADOWED_PACKAGES = {
     "scmrepo",
     "threadpoolctl",
     "fsspec",
+    "cookiecutter",
+    "cruft",
     "src",
     "tests",
     "test",
@@ -188,12 +190,12 @@ def cron_field_errors(name, low, high, aliases, field):
     return []
 
 
-def check_cron(expression):
+def check_cron(expression, question="drift_schedule"):
     fields = expression.split()
     example = "e.g. '0 6 * * 1' (Mondays 06:00 UTC)"
     if len(fields) != 5:
         return [
-            f"drift_schedule {expression!r} must have 5 fields "
+            f"{question} {expression!r} must have 5 fields "
             f"(minute hour day-of-month month day-of-week), {example}."
         ]
     problems = []
@@ -205,7 +207,7 @@ def check_cron(expression):
             "the minute field fires more often than every 5 minutes, which GitHub does not run"
         )
     if problems:
-        return [f"drift_schedule {expression!r}: {'; '.join(problems)}; {example}."]
+        return [f"{question} {expression!r}: {'; '.join(problems)}; {example}."]
     return []
 
 
@@ -220,6 +222,7 @@ def problems_in(answers):
     problems += check_metric(answers["task"], answers["primary_metric"], answers["gate_threshold"])
     problems += check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
     problems += check_cron(answers["drift_schedule"])
+    problems += check_cron(answers["score_schedule"], "score_schedule")
     return problems
 
 

@@ -1,6 +1,7 @@
 """Bake every combination in tests/combinations.py and check what comes out."""
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -12,12 +13,13 @@ import pytest
 import yaml
 from combinations import CHOICES, COMBINATIONS
 from configobj import ConfigObj
-from conftest import DEFAULTS, VENV_BIN, bake, dvc, resolved_answers, run
+from conftest import DEFAULTS, TEMPLATE, VENV_BIN, bake, dvc, resolved_answers, run
 from packaging.requirements import Requirement
 
 # Every file `git ls-files` lists in a baked project, whatever the answers ({package} is the
 # package name). Keep this a literal: a new template file must be added here on purpose.
 BASE_FILES = """
+.cruft.json
 .dvc/.gitignore
 .dvc/config
 .dvcignore
@@ -29,6 +31,8 @@ BASE_FILES = """
 .github/workflows/pr.yml
 .github/workflows/promote.yml
 .github/workflows/release.yml
+.github/workflows/score.yml
+.github/workflows/template-update.yml
 .github/workflows/version.yml
 .gitignore
 .gto
@@ -54,6 +58,7 @@ src/{package}/contract/commands.py
 src/{package}/contract/infer.py
 src/{package}/contract/reading.py
 src/{package}/contract/schema.py
+src/{package}/contract/stream.py
 src/{package}/contract/validate.py
 src/{package}/demo_data.py
 src/{package}/drift/__init__.py
@@ -100,7 +105,17 @@ src/{package}/release/views.py
 src/{package}/review/__init__.py
 src/{package}/review/commands.py
 src/{package}/review/report.py
+src/{package}/scoring/__init__.py
+src/{package}/scoring/batch.py
+src/{package}/scoring/commands.py
+src/{package}/scoring/model.py
 src/{package}/tasks.py
+src/{package}/template/__init__.py
+src/{package}/template/answers.py
+src/{package}/template/commands.py
+src/{package}/template/describe.py
+src/{package}/template/pull_request.py
+src/{package}/template/update.py
 tests/conftest.py
 tests/registry_repos.py
 tests/test_bootstrap.py
@@ -132,6 +147,8 @@ tests/test_remote.py
 tests/test_report.py
 tests/test_repro.py
 tests/test_schema.py
+tests/test_scoring.py
+tests/test_template_records.py
 tests/test_split.py
 tests/test_train.py
 tests/test_validate.py
@@ -264,6 +281,40 @@ def test_generated_test_suite_passes(combination, project_copy):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\d+ passed", result.stdout), result.stdout
+
+
+WORKFLOW_SETTING = re.compile(r"\$\{\{[^}]*?\b(secrets|vars)\.([A-Za-z0-9_]+)")
+README_SETTING_ROW = re.compile(r"^\| ([^|]+) \| (secret|variable) \|", re.MULTILINE)
+
+
+@each_combination
+def test_readme_table_names_exactly_the_secrets_and_variables_the_workflows_read(combination):
+    _, project = combination
+    kinds = {"secrets": "secret", "vars": "variable"}
+    read = {
+        (kinds[kind], name)
+        for path in (project / ".github" / "workflows").glob("*.yml")
+        for kind, name in WORKFLOW_SETTING.findall(path.read_text())
+        if name != "GITHUB_TOKEN"  # GitHub's own, never set by hand
+    }
+    listed = {
+        (kind, name.strip(" `"))
+        for names, kind in README_SETTING_ROW.findall((project / "README.md").read_text())
+        for name in names.split(",")
+    }
+    assert read == listed
+    assert ("secret", "REPO_TOKEN") in read
+
+
+def test_the_cruft_record_names_the_template_commit_and_every_answer(baked):
+    project = baked()
+    state = json.loads((project / ".cruft.json").read_text())
+    head = run(["git", "rev-parse", "HEAD"], TEMPLATE).stdout.strip()
+    assert state["template"] == str(TEMPLATE) and state["commit"] == head
+    answers = state["context"]["cookiecutter"]
+    assert set(DEFAULTS) - {"__prompts__"} <= set(answers)
+    assert answers["_commit"] == head and not {"_output_dir", "_repo_dir"} & set(answers)
+    assert ".cruft.json" in run(["git", "ls-files"], project).stdout  # in the first commit
 
 
 @each_combination

@@ -67,6 +67,11 @@ REFUSED = {
     "email-empty": ({"author_email": ""}, "author_email", "name@example.com"),
     # drift_schedule
     "cron-four-fields": ({"drift_schedule": "0 6 * *"}, "drift_schedule", "must have 5 fields"),
+    "score-cron-minute-60": (
+        {"score_schedule": "60 4 * * *"},
+        "score_schedule",
+        "minute value '60' is outside 0-59",
+    ),
     "cron-six-fields": ({"drift_schedule": "0 6 * * 1 2"}, "drift_schedule", "must have 5 fields"),
     "cron-minute-60": (
         {"drift_schedule": "60 6 * * 1"},
@@ -286,6 +291,7 @@ VALID = {
     "dvc_remote": "local",
     "dvc_remote_url": "~/.dvc-remotes/customer-churn",
     "drift_schedule": "0 6 * * 1",
+    "score_schedule": "0 4 * * *",
     "license": "MIT",
 }
 

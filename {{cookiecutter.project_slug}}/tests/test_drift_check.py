@@ -11,14 +11,14 @@ import pytest
 
 from {{ cookiecutter.package_name }} import cli, paths
 from {{ cookiecutter.package_name }}.contract.schema import Column, Schema
-from {{ cookiecutter.package_name }}.drift.check import fetch_reference, run_check
-from {{ cookiecutter.package_name }}.drift.simulate import simulate_batch, simulated_drift
-from {{ cookiecutter.package_name }}.drift.source import (
+from {{ cookiecutter.package_name }}.contract.stream import (
     ContractTally,
     checked_frame,
     number_violations,
     text_violations,
 )
+from {{ cookiecutter.package_name }}.drift.check import fetch_reference, run_check
+from {{ cookiecutter.package_name }}.drift.simulate import simulate_batch, simulated_drift
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck
 from {{ cookiecutter.package_name }}.params import DriftParams, load_params, parse_params
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.contract.schema import parse_schema
+from {{ cookiecutter.package_name }}.contract.stream import CurrentFiles
 from {{ cookiecutter.package_name }}.drift.issues import (
     DRIFT_LABEL,
     FAILED_LABEL,
@@ -20,7 +21,6 @@ from {{ cookiecutter.package_name }}.drift.retrain import (
     open_pull_request,
     write_training_data,
 )
-from {{ cookiecutter.package_name }}.drift.source import CurrentFiles
 from {{ cookiecutter.package_name }}.params import DriftParams
 
 

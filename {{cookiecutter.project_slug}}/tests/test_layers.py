@@ -14,7 +14,7 @@ LAYERS = [
     {"contract"},
     {"pipeline"},
     {"release"},
-    {"review", "drift"},
+    {"review", "drift", "scoring", "template"},
     {"cli", "__main__"},
 ]
 MAX_MODULE_LINES = 400

@@ -233,9 +233,11 @@ def test_fetch_by_stage_writes_the_model_profile_metrics_and_version(repos, tmp_
         "metrics.json",
         "model.joblib",
         "profile.json",
+        "schema.yaml",
         "version.json",
     ]
     assert (out / "model.joblib").read_text() == "model of quality 0.8 from 2 rows"
+    assert (out / "schema.yaml").read_text() == "columns: {a: {dtype: integer}}\n"  # its commit's
     assert json.loads((out / "metrics.json").read_text()) == {"roc_auc": 0.8}
     assert json.loads((out / "profile.json").read_text())["quality"] == 0.8
     expected = {

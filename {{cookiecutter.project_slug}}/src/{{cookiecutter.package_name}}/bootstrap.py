@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from dvc.repo import Repo
 
 FIRST_COMMIT_MESSAGE = "Initial commit from cookiecutter-gitops-ml"
+# Set around cruft's re-renders of the template (`template update`, `template answer`): the
+# generation hook then writes files only, and never bootstraps a temporary render.
+RERENDER_ENV = "GITOPS_ML_TEMPLATE_RERENDER"
 
 
 @overload

@@ -1,8 +1,8 @@
 """Command line: `python -m <package> <command>`. Each dvc.yaml stage is one command here.
 
 This module only collects the commands each capability registers (contract, pipeline, review,
-release, drift); heavy imports happen inside the commands so `--help` and the commands that
-only read JSON stay fast.
+release, drift, scoring, template); heavy imports happen inside the commands so `--help` and
+the commands that only read JSON stay fast.
 """
 
 import argparse
@@ -15,9 +15,11 @@ from .errors import EXIT_STATUS_HELP, ProjectError
 from .pipeline import commands as pipeline
 from .release import commands as release
 from .review import commands as review
+from .scoring import commands as scoring
+from .template import commands as template
 
 PACKAGE = __package__
-CAPABILITIES = (contract, pipeline, review, release, drift)
+CAPABILITIES = (contract, pipeline, review, release, drift, scoring, template)
 
 
 def build_parser() -> argparse.ArgumentParser:

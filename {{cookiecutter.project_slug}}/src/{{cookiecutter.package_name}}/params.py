@@ -103,6 +103,13 @@ class DriftParams(Section):
     window: Window = Window()
 
 
+class ScoreParams(Section):
+    # Batch scoring (`predict`, score.yml): {date} is the run's date, {version} the model's.
+    source: str = Field("data/score/{date}.csv", min_length=1)
+    destination: str = Field("predictions/{date}/{version}.parquet", min_length=1)
+    chunk_rows: int = Field(200_000, ge=1)
+
+
 class ReleaseParams(Section):
     # The next version when a merge changes the model; auto: schema -> major, model params or
     # training data -> minor, code only -> patch.
@@ -119,6 +126,7 @@ class Params(Section):
     profile: ProfileParams = ProfileParams()
     drift: DriftParams = DriftParams()
     release: ReleaseParams = ReleaseParams()
+    score: ScoreParams = ScoreParams()
 
     def model_post_init(self, _context: Any) -> None:
         allowed = METRICS[self.task]

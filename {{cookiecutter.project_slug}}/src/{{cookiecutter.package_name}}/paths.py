@@ -25,3 +25,5 @@ RELEASE_BUNDLES = Path("release")
 MODEL_CARD_NOTEBOOK = Path("notebooks/model_card.ipynb")
 CONSTRAINTS = Path("constraints.txt")
 DVC_REMOTE = "storage"  # the name `dvc remote add` gives the remote chosen at generation
+CRUFT_STATE = Path(".cruft.json")  # the template this project came from (cruft's format)
+TEMPLATE_UPDATE_BODY = Path("reports/template-update.md")

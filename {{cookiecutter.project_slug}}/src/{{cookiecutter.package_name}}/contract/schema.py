@@ -2,7 +2,9 @@
 
 schema.yaml names the `target` column, for binary tasks its `positive_label`, and describes
 every column: `dtype` (integer | float | category), `nullable`, optional `min`/`max` for numbers
-and an optional `categories` list of allowed values. The validate stage enforces it.
+and an optional `categories` list of allowed values. The validate stage enforces it. Optional
+`ids` lists identifier columns (a customer number): never features, allowed in the data, and
+carried through batch scoring so each prediction can be joined back to its row.
 """
 
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from ..errors import ProjectError
 
 DTYPES = ("integer", "float", "category")
 NUMERIC_DTYPES = ("integer", "float")
-SCHEMA_KEYS = ("target", "positive_label", "columns")
+SCHEMA_KEYS = ("target", "positive_label", "ids", "columns")
 COLUMN_KEYS = ("dtype", "nullable", "min", "max", "categories")
 # Inferred text columns with at most this many distinct values get a `categories` list; it is
 # also the most classes a multiclass target may have.
@@ -50,6 +52,7 @@ class Schema:
     target: str
     columns: dict[str, Column]  # in the file's order
     positive_label: object = None
+    ids: tuple[str, ...] = ()
 
     @property
     def features(self) -> list[str]:
@@ -111,7 +114,22 @@ def parse_schema(document: object, source: str | Path = paths.SCHEMA) -> Schema:
             "set it to false: rows without a target cannot train or score a model",
         )
     positive_label = _positive_label(document.get("positive_label"), columns[target], source)
-    return Schema(target=target, columns=columns, positive_label=positive_label)
+    ids = _ids(document.get("ids", []), columns, source)
+    return Schema(target=target, columns=columns, positive_label=positive_label, ids=ids)
+
+
+def _ids(ids: object, columns: dict[str, Column], source: str | Path) -> tuple[str, ...]:
+    if not isinstance(ids, list) or not all(isinstance(name, str) and name for name in ids):
+        _malformed(source, "ids", f"is {ids!r}", "list column names, e.g. `ids: [customer_id]`")
+    clashes = [name for name in ids if name in columns]
+    if clashes:
+        _malformed(
+            source,
+            "ids",
+            f"names {', '.join(clashes)}, which `columns` also describes",
+            "an identifier is never a feature: keep it under `ids` only",
+        )
+    return tuple(dict.fromkeys(ids))
 
 
 def parse_column(name: str, spec: object, source: str | Path = paths.SCHEMA) -> Column:

@@ -30,7 +30,7 @@ def find_violations(frame: pd.DataFrame, schema: Schema) -> list[Violation]:
                 Violation(name, "missing_column", len(frame), [], "column not in the file")
             )
     for name in frame.columns:
-        if name not in schema.columns:
+        if name not in schema.columns and name not in schema.ids:
             message = "column not in schema.yaml"
             found.append(_value_violation(name, "extra_column", frame[name].dropna(), message))
     for name, column in schema.columns.items():

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..contract.schema import load_schema
+from ..contract.stream import ContractTally
 from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..edge.git import head_commit
 from ..edge.github import run_url, set_output
@@ -23,7 +24,7 @@ from ..params import Params
 from .decision import compare
 from .performance import PerformanceTracker
 from .report import today, write_reports
-from .source import ContractTally, read_batches, resolve
+from .source import read_batches, resolve
 from .summary import summarize_batches
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import paths
 from ..contract.schema import Schema, load_schema
+from ..contract.stream import CurrentFiles, arrow_chunks, as_text
 from ..edge.dvc import DvcRun, credentials_env, first_error_line, run_dvc
 from ..edge.git import changed_files
 from ..edge.github import run_cml
@@ -24,7 +25,7 @@ from ..errors import ProjectError
 from ..params import DriftParams, Params
 from ..pipeline.remote import repro
 from .report import markdown, read_document
-from .source import CurrentFiles, arrow_chunks, as_text, format_of
+from .source import format_of
 
 BATCHES = Path("data/batches")
 BODY = "retrain.md"

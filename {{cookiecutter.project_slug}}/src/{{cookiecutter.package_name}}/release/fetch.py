@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..edge.dvc import CommitOutputs
+from ..edge.git import show_file
 from ..errors import NoVersionInStage, ProjectError
 from .tags import model_artifact, normalize_version
 
@@ -60,5 +61,13 @@ def fetch(
         "commit": target.commit,
         "tag": target.tag,
     }
+    # The contract the model was trained under, from git at its commit (scoring checks input
+    # against it, and the model against it).
+    schema = show_file(target.commit, paths.SCHEMA.as_posix(), cwd=registry.root)
+    if schema is None:
+        raise ProjectError(
+            f"{target.tag}'s commit has no {paths.SCHEMA}", "release from a commit with one"
+        )
+    (output_dir / "schema.yaml").write_text(schema, encoding="utf-8")
     (output_dir / "version.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record

@@ -1,0 +1,222 @@
+"""Reading tabular data in chunks against the contract: CSV or Parquet, local or on object
+storage (fsspec, the filesystem layer DVC uses, through the filesystems DVC installed), typed by
+schema.yaml, with bounded memory however large the file. The drift check and batch scoring read
+their inputs through here.
+
+Values of the wrong type (text in a number column) make a chunk unreadable (FATAL_RULES);
+nulls, out-of-range values and unknown categories do not: they are counted (ContractTally).
+"""
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from ..contract.reading import MAX_EXAMPLES, Violation
+from ..contract.schema import Column, Schema
+from ..contract.validate import column_violations
+from ..errors import CouldNotCheck
+
+SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+GLOB_CHARACTERS = re.compile(r"[*?\[]")
+# fsspec names Azure Blob Storage `az`; DVC's remotes say azure://.
+PROTOCOL_ALIASES = {"azure://": "az://"}
+CSV_BLOCK_BYTES = 1 << 22  # pyarrow's streaming CSV reader works block by block
+FATAL_RULES = ("dtype",)
+NULL_MESSAGE = "missing values; not nullable"  # as column_violations says it
+
+
+@dataclass(frozen=True)
+class CurrentFiles:
+    """The files a source resolved to, and how to read them."""
+
+    source: str  # as configured, {date} filled in
+    paths: tuple[str, ...]  # URLs or local paths, sorted
+    format: str  # csv | parquet | auto (per file suffix)
+
+
+def is_url(source: str) -> bool:
+    return "://" in source
+
+
+def filesystem(source: str) -> tuple[Any, str]:
+    """(fsspec filesystem, path in it) for a local path or URL."""
+    import fsspec
+
+    for alias, protocol in PROTOCOL_ALIASES.items():
+        if source.startswith(alias):
+            source = protocol + source[len(alias) :]
+    try:
+        return fsspec.core.url_to_fs(source)
+    except (ImportError, ValueError) as error:
+        raise CouldNotCheck(
+            f"cannot open {source}: {error}",
+            "install DVC's plugin for that storage (e.g. `pip install dvc[s3]`) or fix the path",
+        ) from None
+
+
+# --- reading in chunks --------------------------------------------------------------------------
+
+
+def arrow_chunks(path: str, file_format: str, chunk_rows: int) -> Iterator[pa.Table]:
+    """pyarrow tables of at most chunk_rows rows; CSV columns all read as text."""
+    fs, inner = filesystem(path)
+    with fs.open(inner, "rb", compression="infer") as handle:
+        if file_format == "parquet":
+            import pyarrow.parquet as pq
+
+            # pre_buffer=False: otherwise whole row groups are buffered ahead of the batches
+            # (5M rows: 767 MB peak instead of 298 MB, and slower).
+            batches = pq.ParquetFile(handle, pre_buffer=False).iter_batches(batch_size=chunk_rows)
+            for batch in batches:
+                yield pa.Table.from_batches([batch])
+            return
+        header = _csv_header(handle, path)
+        yield from _csv_chunks(handle, header, chunk_rows)
+
+
+def _csv_header(handle: IO[bytes], path: str) -> list[str]:
+    first = handle.readline().decode("utf-8-sig", errors="replace")
+    handle.seek(0)
+    names = next(csv.reader(io.StringIO(first)), [])
+    if not names:
+        raise CouldNotCheck(f"{path} is empty", "deliver the batch with a header and rows")
+    return names
+
+
+def _csv_chunks(handle: IO[bytes], header: list[str], chunk_rows: int) -> Iterator[pa.Table]:
+    from pyarrow import csv as arrow_csv
+
+    reader = arrow_csv.open_csv(
+        handle,
+        read_options=arrow_csv.ReadOptions(block_size=CSV_BLOCK_BYTES),
+        # Text, as the validate stage reads CSV: the contract decides the types.
+        convert_options=arrow_csv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True
+        ),
+    )
+    for batch in reader:
+        for start in range(0, batch.num_rows, chunk_rows):
+            yield pa.Table.from_batches([batch.slice(start, chunk_rows)])
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as the text a CSV would hold (missing stays missing), for the contract's rules."""
+    return values.astype(str).where(values.notna())
+
+
+class ContractTally:
+    """Non-fatal contract findings over all chunks: {(column, rule): [rows, examples]}."""
+
+    def __init__(self) -> None:
+        self.found: defaultdict[tuple[str | None, str], list[Any]] = defaultdict(lambda: [0, []])
+
+    def add(self, violation: Violation) -> None:
+        entry = self.found[(violation.column, violation.rule)]
+        entry[0] += violation.count
+        entry[1] = list(dict.fromkeys([*entry[1], *violation.examples]))[:MAX_EXAMPLES]
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [
+            {"column": column, "rule": rule, "rows": rows, "examples": examples}
+            for (column, rule), (rows, examples) in self.found.items()
+        ]
+
+
+def checked_frame(table: pa.Table, schema: Schema, path: str, tally: ContractTally) -> pd.DataFrame:
+    """The chunk as a typed frame of the schema's columns it has (integers as Int64, floats,
+    categories as text); raises CouldNotCheck on values of the wrong type."""
+    typed = {}
+    for name, column in schema.columns.items():
+        if name not in table.column_names:
+            continue  # summarize_batches names missing columns (the target may be absent)
+        values = table.column(name)
+        if column.is_numeric and is_plain_number(values.type):
+            violations, typed[name] = number_violations(values, column)
+        else:
+            violations, typed[name] = text_violations(values, column)
+        for violation in violations:
+            if violation.rule in FATAL_RULES:
+                raise CouldNotCheck(
+                    f"{path} breaks the data contract: {violation.describe()}",
+                    "fix the data, or schema.yaml if the column's type really changed",
+                )
+            tally.add(violation)
+    return pd.DataFrame(typed, index=pd.RangeIndex(table.num_rows))
+
+
+def is_plain_number(arrow_type: pa.DataType) -> bool:
+    """Arrow types whose values are exactly the numbers their text would parse to (float64,
+    integers numpy holds as int64): these skip the round trip through text. float32 does not
+    (its text is the shorter decimal), nor does uint64 (beyond int64)."""
+    if pa.types.is_integer(arrow_type):
+        return arrow_type != pa.uint64()
+    return arrow_type == pa.float64()
+
+
+def text_violations(
+    values: pa.ChunkedArray, column: Column
+) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
+    """(contract violations, typed values) of a column read as text, as the validate stage
+    reads it: every value is parsed."""
+    text = as_text(values.to_pandas())
+    violations = column_violations(text, column)
+    if column.dtype == "category" or any(v.rule in FATAL_RULES for v in violations):
+        return violations, text
+    return violations, typed_numbers(pd.to_numeric(text), column)
+
+
+def number_violations(
+    values: pa.ChunkedArray, column: Column
+) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
+    """text_violations for an Arrow column of numbers, without making text of every value:
+    what column_violations finds on the text is found from the numbers (nulls counted here),
+    and only the values that may break the dtype, range or categories go through it as text."""
+    numbers = values.to_numpy()  # float64 with NaN for nulls, as to_pandas() gives
+    present = numbers[~np.isnan(numbers)] if numbers.dtype.kind == "f" else numbers
+    if len(present) == 0:
+        violations = column_violations(as_text(pd.Series(numbers)), column)  # all_null
+        return violations, typed_numbers(numbers, column)
+    violations = []
+    missing = len(numbers) - len(present)
+    if missing and not column.nullable:
+        violations.append(Violation(column.name, "null", missing, [], NULL_MESSAGE))
+    suspects = present[may_break(present, column)]
+    if len(suspects):
+        violations += column_violations(as_text(pd.Series(suspects)), column)
+    if any(v.rule in FATAL_RULES for v in violations):
+        return violations, numbers
+    return violations, typed_numbers(numbers, column)
+
+
+def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_]:
+    """A mask of the (non-missing) numbers that may break a rule: never misses one that does."""
+    mask = np.zeros(len(numbers), dtype=bool)
+    if numbers.dtype.kind == "f":
+        mask |= ~np.isfinite(numbers)
+        if column.dtype == "integer":
+            mask |= numbers != np.round(numbers)
+    if column.min is not None:
+        mask |= numbers < column.min
+    if column.max is not None:
+        mask |= numbers > column.max
+    if column.categories is not None:
+        mask |= ~np.isin(numbers, column.categories)
+    return mask
+
+
+def typed_numbers(
+    numbers: npt.NDArray[Any] | pd.Series, column: Column
+) -> pd.arrays.IntegerArray | npt.NDArray[np.float64]:
+    """Numbers (numpy or pandas) as the frame holds them: Int64 for integer columns."""
+    if column.dtype == "integer":
+        return pd.array(numbers, dtype="Int64")
+    return np.asarray(numbers, dtype="float64")

@@ -1,0 +1,1 @@
+"""Production use of a released model: batch scoring of files, through the registry's tags."""

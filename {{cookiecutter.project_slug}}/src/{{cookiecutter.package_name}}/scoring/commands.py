@@ -1,0 +1,64 @@
+"""`predict`: score a batch file with a released model (by stage or version) or a fetched one."""
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..edge.github import append_summary, set_output
+from ..params import load_params
+
+MODELS_CACHE = Path(".cache/models")  # fetched models, one folder per stage or version
+
+
+def _model_dir(args: argparse.Namespace) -> Path:
+    if args.model_dir:
+        return Path(args.model_dir)
+    from ..release.fetch import fetch
+    from ..release.registry import Registry
+
+    folder = MODELS_CACHE / (args.version or args.stage)
+    fetch(Registry(), folder, stage=None if args.version else args.stage, version=args.version)
+    return folder
+
+
+def _predict(args: argparse.Namespace) -> None:
+    from ..edge.dvc import use_credentials
+    from .batch import score_file
+    from .model import load_model
+
+    use_credentials()  # the model's fetch and an object-store input or output use them
+    settings = load_params().score
+    model = load_model(_model_dir(args))
+    date = args.date or datetime.now(UTC).date().isoformat()
+    source = (args.input or settings.source).replace("{date}", date)
+    output = (args.output or settings.destination).replace("{date}", date)
+    output = output.replace("{version}", model.version)
+    summary = score_file(model, source, output, args.chunk_rows or settings.chunk_rows)
+    findings = "; ".join(f"{f['column']} {f['rule']}: {f['rows']} rows" for f in summary.findings)
+    line = (
+        f"Scored {summary.rows} rows of {source} with {model.version} (commit "
+        f"{model.commit[:12]}) into {output}"
+    )
+    print(line + (f". Contract findings (scored anyway): {findings}" if findings else "."))
+    append_summary(f"{line}.\n\n{'Contract findings: ' + findings if findings else ''}\n")
+    set_output("rows", str(summary.rows))
+    set_output("output", output)
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    predict = commands.add_parser(
+        "predict",
+        help="score a CSV or Parquet file (local or object storage) with a released model, in "
+        "chunks; writes Parquet with the ids, predictions, probabilities and model version",
+    )
+    which = predict.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stage", help="the model the registry has in this stage (production)")
+    which.add_argument("--version", help="a released version, e.g. v1.2.0")
+    which.add_argument("--model-dir", help="a folder `registry fetch` wrote (no registry lookup)")
+    predict.add_argument("--input", help="default: params.yaml score.source ({date} filled in)")
+    predict.add_argument(
+        "--output", help="default: params.yaml score.destination ({date}, {version} filled in)"
+    )
+    predict.add_argument("--date", help="YYYY-MM-DD for {date} (default: today, UTC)")
+    predict.add_argument("--chunk-rows", type=int, help="default: params.yaml score.chunk_rows")
+    predict.set_defaults(handler=_predict)
