@@ -48,9 +48,12 @@ def fail(message):
     sys.exit(1)
 
 
-def bootstrap(answers):
+def require_git():
     if shutil.which("git") is None:
         fail("git is not on PATH. Install git (https://git-scm.com/downloads) and generate again.")
+
+
+def bootstrap(answers):
     if importlib.util.find_spec("dvc") is None:
         fail(
             f"DVC is not installed in the Python running cookiecutter ({sys.executable}). "
@@ -167,5 +170,6 @@ if __name__ == "__main__":
     if rerendering(ANSWERS):
         pass  # files only: cruft diffs this render against another one
     else:
+        require_git()  # .cruft.json asks git for the template's commit
         record_template(ANSWERS)
         bootstrap(ANSWERS)

@@ -23,15 +23,23 @@ def replace(path, *pairs):
     path.write_text(text)
 
 
-def set_params(project, **settings):
-    """Rewrite `key: value` lines of params.yaml (each key must name exactly one line; a
-    trailing comment stays)."""
+def set_params(project, section=None, **settings):
+    """Rewrite `key: value` lines of params.yaml, within the top-level `section` when given
+    (each key must name exactly one line there; a trailing comment stays)."""
     path = project / "params.yaml"
     text = path.read_text()
+    start, end = 0, len(text)
+    if section is not None:
+        match = re.search(rf"(?m)^{section}:\n(?:(?:[ #].*)?\n)*", text)
+        assert match, f"no `{section}:` section in params.yaml"
+        start, end = match.span()
+    block = text[start:end]
     for key, value in settings.items():
-        text, found = re.subn(rf"(?m)^(\s+{key}): [^#\n]*?(\s+#|$)", rf"\1: {value}\2", text)
-        assert found == 1, f"no single `{key}:` line in params.yaml"
-    path.write_text(text)
+        block, found = re.subn(rf"(?m)^(\s+{key}): [^#\n]*?(\s+#|$)", rf"\1: {value}\2", block)
+        assert found == 1, (
+            f"no single `{key}:` line in params.yaml{f' {section}:' if section else ''}"
+        )
+    path.write_text(text[:start] + block + text[end:])
 
 
 def makefile_variable(project, name):

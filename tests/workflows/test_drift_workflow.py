@@ -36,7 +36,7 @@ def drift_box(baked, act_runner, tmp_path_factory):
 
 def set_drift(project, message, **settings):
     """Rewrite `drift:` settings in params.yaml, commit (pushed by the next run)."""
-    set_params(project, **settings)
+    set_params(project, "drift", **settings)
     git("add", "--all", cwd=project)
     # Empty when nothing changed (the bake's simulation already starts today): still a run.
     git("commit", "--quiet", "--allow-empty", "-m", message, cwd=project)

@@ -203,7 +203,7 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert result.ok, result.report()
     assert "production" in result.job("check").step("Fetch the production model's reference").text
     assert box.records.issues(state=None) == []
-    set_params(clone, start="'2000-01-01'", retrain_on_drift="true")
+    set_params(clone, "drift", start="'2000-01-01'", retrain_on_drift="true")
     commit_all(clone, "Simulate a drifted month; retrain when drift is found")
     publish(story)
     result = story.act(box.schedule_event(DEFAULTS["drift_schedule"]), "drift.yml")

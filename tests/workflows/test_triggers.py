@@ -18,6 +18,25 @@ GENERATED_TRIGGERS = {
     },
     # Every combination keeps the default project name, so the model is `customer-churn`.
     "release.yml": lambda answers: {"push": {"tags": ["customer-churn@v*"]}},
+    "score.yml": lambda answers: {
+        "schedule": [{"cron": answers["score_schedule"]}],
+        "workflow_dispatch": {
+            "inputs": {
+                "date": {
+                    "description": (
+                        "The day to score, YYYY-MM-DD, for {date} in score.source "
+                        "(default: today, UTC)"
+                    ),
+                    "required": False,
+                    "default": "",
+                }
+            }
+        },
+    },
+    "template-update.yml": lambda answers: {
+        "schedule": [{"cron": "17 5 1 * *"}],
+        "workflow_dispatch": {},
+    },
     "version.yml": lambda answers: {"push": {"branches": ["main"]}},
     "promote.yml": lambda answers: {
         "workflow_dispatch": {
