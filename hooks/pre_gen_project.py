@@ -57,6 +57,8 @@ SHADOWED_PACKAGES = {
     "fsspec",
     "cookiecutter",
     "cruft",
+    "fastapi",
+    "uvicorn",
     "src",
     "tests",
     "test",

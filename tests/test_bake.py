@@ -109,6 +109,13 @@ src/{package}/scoring/__init__.py
 src/{package}/scoring/batch.py
 src/{package}/scoring/commands.py
 src/{package}/scoring/model.py
+src/{package}/serving/__init__.py
+src/{package}/serving/app.py
+src/{package}/serving/commands.py
+src/{package}/serving/follow.py
+src/{package}/serving/log.py
+src/{package}/serving/records.py
+src/{package}/serving/served.py
 src/{package}/tasks.py
 src/{package}/template/__init__.py
 src/{package}/template/answers.py
@@ -148,6 +155,7 @@ tests/test_report.py
 tests/test_repro.py
 tests/test_schema.py
 tests/test_scoring.py
+tests/test_serving.py
 tests/test_template_records.py
 tests/test_split.py
 tests/test_train.py

@@ -15,6 +15,7 @@ LAYERS = [
     {"pipeline"},
     {"release"},
     {"review", "drift", "scoring", "template"},
+    {"serving"},
     {"cli", "__main__"},
 ]
 MAX_MODULE_LINES = 400

@@ -1,8 +1,8 @@
 """Command line: `python -m <package> <command>`. Each dvc.yaml stage is one command here.
 
 This module only collects the commands each capability registers (contract, pipeline, review,
-release, drift, scoring, template); heavy imports happen inside the commands so `--help` and
-the commands that only read JSON stay fast.
+release, drift, scoring, serving, template); heavy imports happen inside the commands so
+`--help` and the commands that only read JSON stay fast.
 """
 
 import argparse
@@ -16,17 +16,18 @@ from .pipeline import commands as pipeline
 from .release import commands as release
 from .review import commands as review
 from .scoring import commands as scoring
+from .serving import commands as serving
 from .template import commands as template
 
 PACKAGE = __package__
-CAPABILITIES = (contract, pipeline, review, release, drift, scoring, template)
+CAPABILITIES = (contract, pipeline, review, release, drift, scoring, serving, template)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m {PACKAGE}",
         description=f"{PACKAGE}: the model's data contract, pipeline, reviews, releases and "
-        "drift checks.",
+        "drift checks, batch scoring and the HTTP service.",
         epilog=EXIT_STATUS_HELP,
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -110,6 +110,16 @@ class ScoreParams(Section):
     chunk_rows: int = Field(200_000, ge=1)
 
 
+class ServeParams(Section):
+    # `serve`: the HTTP service. --follow polls origin's stage tags every poll_seconds.
+    poll_seconds: float = Field(30.0, gt=0)
+    # Every prediction is appended off the request path to Parquet files under `log` (a folder
+    # or object-store prefix), one file per flush in a date=YYYY-MM-DD folder.
+    log: str = Field("predictions/log", min_length=1)
+    log_flush_rows: int = Field(1000, ge=1)
+    log_flush_seconds: float = Field(10.0, gt=0)
+
+
 class ReleaseParams(Section):
     # The next version when a merge changes the model; auto: schema -> major, model params or
     # training data -> minor, code only -> patch.
@@ -127,6 +137,7 @@ class Params(Section):
     drift: DriftParams = DriftParams()
     release: ReleaseParams = ReleaseParams()
     score: ScoreParams = ScoreParams()
+    serve: ServeParams = ServeParams()
 
     def model_post_init(self, _context: Any) -> None:
         allowed = METRICS[self.task]

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 # {file name in the output folder: path in the repository}; the model's own path comes from
 # dvc.yaml's `artifacts:`.
-FETCHED_FILES = {"profile.json": paths.PROFILE, "metrics.json": paths.METRICS}
+FETCHED_FILES = {
+    "profile.json": paths.PROFILE,
+    "metrics.json": paths.METRICS,
+    "model.json": paths.MODEL_METADATA,  # what trained it: the service's /version reports it
+}
 
 
 def fetch(

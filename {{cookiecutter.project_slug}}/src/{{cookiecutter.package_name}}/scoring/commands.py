@@ -10,7 +10,8 @@ from ..params import load_params
 MODELS_CACHE = Path(".cache/models")  # fetched models, one folder per stage or version
 
 
-def _model_dir(args: argparse.Namespace) -> Path:
+def model_dir(args: argparse.Namespace) -> Path:
+    """The model folder that --model-dir names, or the one --version/--stage fetch into."""
     if args.model_dir:
         return Path(args.model_dir)
     from ..release.fetch import fetch
@@ -28,7 +29,7 @@ def _predict(args: argparse.Namespace) -> None:
 
     use_credentials()  # the model's fetch and an object-store input or output use them
     settings = load_params().score
-    model = load_model(_model_dir(args))
+    model = load_model(model_dir(args))
     date = args.date or datetime.now(UTC).date().isoformat()
     source = (args.input or settings.source).replace("{date}", date)
     output = (args.output or settings.destination).replace("{date}", date)

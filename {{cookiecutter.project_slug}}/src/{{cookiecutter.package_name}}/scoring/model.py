@@ -25,6 +25,7 @@ class ScoringModel:
     schema: Schema
     version: str
     commit: str
+    name: str | None = None  # the registry's model name
 
     @property
     def classes(self) -> list[Any] | None:
@@ -39,9 +40,9 @@ class ScoringModel:
 
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
         # Integers arrive as nullable Int64; the model was fitted on plain numbers.
-        return frame[self.fitted_features].apply(
-            lambda values: values.astype("float64") if values.dtype == "Int64" else values
-        )
+        features = frame[self.fitted_features]
+        nullable = [name for name, kind in features.dtypes.items() if kind == "Int64"]
+        return features.astype(dict.fromkeys(nullable, "float64")) if nullable else features
 
     def predict(
         self, frame: pd.DataFrame
@@ -73,6 +74,7 @@ def load_model(model_dir: str | Path) -> ScoringModel:
         load_schema(folder / "schema.yaml"),
         record["version"],
         record["commit"],
+        record.get("model"),
     )
     _require_agreement(model, folder)
     return model
