@@ -111,8 +111,10 @@ src/{package}/scoring/commands.py
 src/{package}/scoring/model.py
 src/{package}/serving/__init__.py
 src/{package}/serving/app.py
+src/{package}/serving/batching.py
 src/{package}/serving/commands.py
 src/{package}/serving/follow.py
+src/{package}/serving/latency.py
 src/{package}/serving/log.py
 src/{package}/serving/records.py
 src/{package}/serving/served.py

@@ -232,6 +232,7 @@ def test_fetch_by_stage_writes_the_model_profile_metrics_and_version(repos, tmp_
     assert sorted(p.name for p in out.iterdir()) == [
         "metrics.json",
         "model.joblib",
+        "model.json",
         "profile.json",
         "schema.yaml",
         "version.json",

@@ -2,6 +2,7 @@
 scoring makes, a prediction log the drift check reads, and GitOps follow mode (a promotion and a
 rollback on origin observed through /version while requests keep coming)."""
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -24,6 +25,7 @@ from {{ cookiecutter.package_name }}.drift.check import run_check
 from {{ cookiecutter.package_name }}.params import load_params
 from {{ cookiecutter.package_name }}.scoring.batch import score_file
 from {{ cookiecutter.package_name }}.serving.app import create_app
+from {{ cookiecutter.package_name }}.serving.batching import Batcher
 from {{ cookiecutter.package_name }}.serving.follow import Follower
 from {{ cookiecutter.package_name }}.serving.log import PredictionLog, day_folder
 from {{ cookiecutter.package_name }}.serving.records import checked_rows, record_model
@@ -171,6 +173,50 @@ def test_a_bad_record_gets_a_422_naming_the_field_and_the_rule(service, records,
     (error,) = answer["detail"]
     assert error["loc"] == ["body", numeric.name] and error["type"] == "greater_than_equal"
     assert str(numeric.min).rstrip("0").rstrip(".") in error["msg"]
+
+
+def test_concurrent_requests_share_model_calls_and_each_gets_its_own_answers(service, records):
+    port, _ = service
+    _, rows = records
+    alone = [call(port, "POST", "/predict", row)[1]["predictions"][0] for row in rows[:16]]
+    answers = {}
+
+    def client(index):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        for round_ in range(5):
+            row = (index + round_) % 16
+            answers[(index, round_)] = (row, call(port, "POST", "/predict", rows[row], connection))
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(answers) == 40
+    for row, (status, answer) in answers.values():
+        assert status == 200 and answer["predictions"] == [alone[row]]
+
+
+def test_a_batch_never_mixes_two_served_models():
+    calls = []
+
+    def score(served, rows):
+        calls.append((served, list(rows)))
+        return [f"{served}:{row}" for row in rows]
+
+    async def scenario():
+        batcher = Batcher(score)
+        batcher.start()
+        requests = [("A", [1, 2]), ("A", [3]), ("B", [4]), ("A", [5])]
+        answers = await asyncio.gather(*(batcher.predict(s, rows) for s, rows in requests))
+        await batcher.stop()
+        return answers
+
+    answers = asyncio.run(scenario())
+
+    assert answers == [["A:1", "A:2"], ["A:3"], ["B:4"], ["A:5"]]
+    assert calls == [("A", [1, 2, 3]), ("B", [4]), ("A", [5])]
 
 
 def test_health_and_version_name_the_served_model(service, model_dir):
@@ -334,3 +380,18 @@ def test_follow_refuses_a_version_that_fails_to_load_and_keeps_serving(
     refusals = [r.getMessage() for r in caplog.records if "REFUSED v1.1.0" in r.getMessage()]
     assert len(refusals) == 1 and "still serving v1.0.0" in refusals[0]
     assert [folder.name for folder in (tmp_path / "models").iterdir()] == ["v1.1.0"]
+
+
+def test_latency_times_the_running_service_at_each_concurrency(trained_project, model_dir):
+    from {{ cookiecutter.package_name }}.serving.latency import markdown, measure, percentile
+
+    with contextlib.chdir(trained_project):
+        report = measure(model_dir, (1, 4), requests=40, seconds=30, warmup=5)
+
+    assert report["version"] == "v1.2.3" and report["floor_ms"] > 0
+    assert [level["concurrency"] for level in report["levels"]] == [1, 4]
+    for level in report["levels"]:
+        assert level["requests"] == 40 and level["errors"] == 0
+        assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["p99_ms"]
+    assert "| 4 | 40 | 0 |" in markdown(report)
+    assert percentile(list(range(1, 101)), 0.99) == 99 and percentile([5.0], 0.5) == 5.0

@@ -18,6 +18,7 @@ import pyarrow as pa
 from fastapi import Body, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 
+from .batching import Batcher
 from .log import PredictionLog, log_schema
 from .records import checked_rows, example_record, feature_frame
 from .served import Served, Slot
@@ -77,15 +78,20 @@ def create_app(
     """The app; on shutdown (SIGTERM or SIGINT included) it runs `on_shutdown` and writes the
     prediction log's last rows."""
 
+    batcher = Batcher(outputs)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        batcher.start()
         yield
+        await batcher.stop()
         for action in on_shutdown:
             action()
         if log is not None:
             log.close()
 
     app = FastAPI(title=f"{slot.current.model.name or 'model'} service", lifespan=lifespan)
+    app.state.batcher = batcher
     schemas: dict[tuple[str, str], pa.Schema] = {}  # the log's columns, per served version
 
     def log_columns(served: Served, prediction: Any) -> pa.Schema:
@@ -114,7 +120,7 @@ def create_app(
         if errors:
             raise RequestValidationError(errors, body=body)
         request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-        answers = outputs(served, rows)
+        answers = await batcher.predict(served, rows)
         response.headers[REQUEST_ID_HEADER] = request_id
         if log is not None:
             latency_ms = (time.perf_counter() - started) * 1000

@@ -2,11 +2,13 @@
 keeps serving whatever version origin's stage tag points at."""
 
 import argparse
+import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..params import load_params
+from ..paths import LATENCY_REPORT
 from ..scoring.commands import MODELS_CACHE, model_dir
 
 if TYPE_CHECKING:
@@ -50,6 +52,23 @@ def _follower(args: argparse.Namespace, slot: "Slot", interval: float) -> "Follo
     return Follower(slot, Registry(), args.stage, Path(MODELS_CACHE), interval).start()
 
 
+def _latency(args: argparse.Namespace) -> None:
+    from ..edge.dvc import use_credentials
+    from ..edge.github import append_summary
+    from .latency import markdown, measure
+
+    use_credentials()
+    levels = tuple(int(level) for level in args.concurrency.split(","))
+    report = measure(model_dir(args), levels, args.requests, args.seconds)
+    table = markdown(report)
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    output.with_suffix(".md").write_text(table, encoding="utf-8")
+    print(table, end="")
+    append_summary(f"### Service latency\n\n{table}")
+
+
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     serve = commands.add_parser(
         "serve",
@@ -71,3 +90,22 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     serve.add_argument("--log", help="default: params.yaml serve.log")
     serve.add_argument("--no-log", action="store_true", help="keep no prediction log")
     serve.set_defaults(handler=_serve)
+
+    latency = commands.add_parser(
+        "latency",
+        help="start the service on a free 127.0.0.1 port and time one-row requests over HTTP "
+        "at several concurrencies, beside the model's own predict (the floor)",
+    )
+    which = latency.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stage", help="the model the registry has in this stage")
+    which.add_argument("--version", help="a released version, e.g. v1.2.0")
+    which.add_argument("--model-dir", help="a folder `registry fetch` wrote")
+    latency.add_argument("--concurrency", default="1,8,32", help="default: 1,8,32")
+    latency.add_argument("--requests", type=int, default=2000, help="per level; default: 2000")
+    latency.add_argument("--seconds", type=float, default=20.0, help="per level; default: 20")
+    latency.add_argument(
+        "--output",
+        default=str(LATENCY_REPORT),
+        help=f"JSON (and .md beside); default: {LATENCY_REPORT}",
+    )
+    latency.set_defaults(handler=_latency)
