@@ -27,6 +27,17 @@ stages:
         size: 2000
 """
 
+LEVEL = {"requests": 300, "errors": 0, "p50_ms": 19.2, "p95_ms": 24.1, "p99_ms": 29.3}
+LATENCY = {
+    "version": "v1.2.0",
+    "commit": "a" * 40,
+    "floor_ms": 16.5,
+    "levels": [
+        {"concurrency": 1, **LEVEL, "requests_per_second": 51.9},
+        {"concurrency": 8, **LEVEL, "p99_ms": 81.0, "requests_per_second": 192.5},
+    ],
+}
+
 
 @pytest.fixture(scope="module")
 def card(trained_project, tmp_path_factory, params):
@@ -57,7 +68,10 @@ def card(trained_project, tmp_path_factory, params):
         "octocat",
         "",
     )
-    context = release.card_context(root, version, params, report, results)
+    (root / "reports").mkdir()
+    (root / "reports/latency.json").write_text(json.dumps(LATENCY))
+    latency = release.latency_record(version, root)
+    context = release.card_context(root, version, params, report, results, latency)
     release.render_model_card(context, root, NOTEBOOK)
     return context, (root / "model_card.md").read_text(), (root / "model_card.html").read_text()
 
@@ -88,6 +102,7 @@ def test_the_card_has_every_section(card):
         "## Intended use",
         "## Training data",
         "## Metrics",
+        "## Serving latency",
         "## Limitations",
         "## Lineage",
     ):
@@ -136,3 +151,21 @@ def test_per_segment_results_split_by_actual_quartile(tmp_path):
     assert [row["rows"] for row in rows] == [2, 2, 2, 2]
     assert rows[0]["segment"] == "actual 0.00 to 1.00"
     assert all(row["mae"] == 1.0 and row["rmse"] == 1.0 for row in rows)
+
+
+def test_the_card_quotes_the_latency_of_its_own_version(card):
+    context, markdown, _ = card
+
+    assert context["latency"] == LATENCY
+    assert "in-process: 16.50 ms" in markdown
+    assert "| 8 | 300 | 0 | 19.2000 | 24.1000 | 81.0000 | 192.5000 |" in markdown
+
+
+def test_latency_measured_on_another_commit_is_left_out(tmp_path, capsys):
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/latency.json").write_text(json.dumps({**LATENCY, "commit": "b" * 40}))
+    version = Version("m", "v1.2.0", "a" * 40, "m@v1.2.0", datetime(2026, 1, 2, tzinfo=UTC), "", "")
+
+    assert release.latency_record(version, tmp_path) is None
+    assert "not m@v1.2.0: the model card shows no latency" in capsys.readouterr().out
+    assert release.latency_record(version, tmp_path / "elsewhere") is None

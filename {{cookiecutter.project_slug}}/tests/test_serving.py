@@ -22,6 +22,7 @@ from registry_repos import private_repos, released, second_clone
 
 from {{ cookiecutter.package_name }} import paths
 from {{ cookiecutter.package_name }}.drift.check import run_check
+from {{ cookiecutter.package_name }}.errors import GateFailed, ProjectError
 from {{ cookiecutter.package_name }}.params import load_params
 from {{ cookiecutter.package_name }}.scoring.batch import score_file
 from {{ cookiecutter.package_name }}.serving.app import create_app
@@ -383,7 +384,12 @@ def test_follow_refuses_a_version_that_fails_to_load_and_keeps_serving(
 
 
 def test_latency_times_the_running_service_at_each_concurrency(trained_project, model_dir):
-    from {{ cookiecutter.package_name }}.serving.latency import markdown, measure, percentile
+    from {{ cookiecutter.package_name }}.serving.latency import (
+        check_gate,
+        markdown,
+        measure,
+        percentile,
+    )
 
     with contextlib.chdir(trained_project):
         report = measure(model_dir, (1, 4), requests=40, seconds=30, warmup=5)
@@ -394,4 +400,13 @@ def test_latency_times_the_running_service_at_each_concurrency(trained_project, 
         assert level["requests"] == 40 and level["errors"] == 0
         assert 0 < level["p50_ms"] <= level["p95_ms"] <= level["p99_ms"]
     assert "| 4 | 40 | 0 |" in markdown(report)
+    assert "figures reported only" in check_gate(report, None)
+    with pytest.raises(ProjectError, match="concurrency 8, which was not measured"):
+        check_gate(report, 25.0)
+    eight = {**report["levels"][1], "concurrency": 8, "p99_ms": 30.0}
+    assert check_gate({**report, "levels": [eight]}, 30.0).endswith("passed")
+    with pytest.raises(GateFailed, match=r"p99 at concurrency 8 30.00 ms \(must be <= 25 ms\)"):
+        check_gate({**report, "levels": [eight]}, 25.0)
+    with pytest.raises(GateFailed, match=r"1 requests .* failed"):
+        check_gate({**report, "levels": [{**eight, "errors": 1}]}, None)
     assert percentile(list(range(1, 101)), 0.99) == 99 and percentile([5.0], 0.5) == 5.0

@@ -118,6 +118,8 @@ class ServeParams(Section):
     log: str = Field("predictions/log", min_length=1)
     log_flush_rows: int = Field(1000, ge=1)
     log_flush_seconds: float = Field(10.0, gt=0)
+    # `release latency` refuses a release whose p99 at concurrency 8 exceeds this; None: no gate.
+    max_p99_ms: float | None = Field(None, gt=0)
 
 
 class ReleaseParams(Section):

@@ -97,8 +97,31 @@ def data_fingerprints(lock_text: str | None) -> dict[str, dict[str, Any]]:
     return {path: e for path, e in lock_entries(lock_text).items() if path.startswith("data/")}
 
 
+def latency_record(version: Version, root: str | Path = ".") -> dict[str, Any] | None:
+    """The service's latency figures for this release (`latency --tag`, run on the candidate
+    before the bundle), or None when there are none or they are about another model: a card
+    quotes figures of its own version and commit only."""
+    path = Path(root) / paths.LATENCY_REPORT
+    if not path.is_file():
+        return None
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    measured = (report.get("version"), report.get("commit"))
+    if measured != (version.version, version.commit):
+        print(
+            f"{path} measured {measured[0]} at {str(measured[1])[:7]}, not {version.tag}: "
+            "the model card shows no latency"
+        )
+        return None
+    return report
+
+
 def card_context(
-    bundle: str | Path, version: Version, params: Params, report: GateReport, results: Breakdown
+    bundle: str | Path,
+    version: Version,
+    params: Params,
+    report: GateReport,
+    results: Breakdown,
+    latency: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the model card shows, as JSON-able data, from the release's files copied
     into `bundle` (see build_bundle) and its per-class or per-segment `results`."""
@@ -136,6 +159,7 @@ def card_context(
         "metrics": json.loads((bundle / paths.METRICS.name).read_text(encoding="utf-8")),
         "gate": report.as_dict(),
         "breakdown": {"kind": kind, "rows": rows},
+        "latency": latency,
         "lineage": {
             "model_md5": lock_entries(lock_text).get(model_path, {}).get("md5"),
             "data": data_fingerprints(lock_text),
@@ -203,7 +227,10 @@ def build_bundle(
     params = params_at(registry, version.commit, version.tag)
     with tempfile.TemporaryDirectory() as folder:
         results = breakdown(outputs, params.task, folder)
-    context = card_context(output_dir, version, params, report, results)
+    latency = latency_record(version, registry.root)
+    if latency is not None:
+        write_json(output_dir / paths.LATENCY_REPORT.name, latency)
+    context = card_context(output_dir, version, params, report, results, latency)
     (output_dir / paths.DVC_YAML.name).unlink()  # read for the card; not part of the bundle
     lineage = {
         key: context[key]

@@ -55,9 +55,11 @@ def _follower(args: argparse.Namespace, slot: "Slot", interval: float) -> "Follo
 def _latency(args: argparse.Namespace) -> None:
     from ..edge.dvc import use_credentials
     from ..edge.github import append_summary
-    from .latency import markdown, measure
+    from .latency import check_gate, markdown, measure
 
     use_credentials()
+    if args.tag:
+        args.model_dir = _fetch_release(args.tag)
     levels = tuple(int(level) for level in args.concurrency.split(","))
     report = measure(model_dir(args), levels, args.requests, args.seconds)
     table = markdown(report)
@@ -67,6 +69,22 @@ def _latency(args: argparse.Namespace) -> None:
     output.with_suffix(".md").write_text(table, encoding="utf-8")
     print(table, end="")
     append_summary(f"### Service latency\n\n{table}")
+    if args.gate:
+        print(check_gate(report, load_params().serve.max_p99_ms))
+
+
+def _fetch_release(tag: str) -> Path:
+    """The release's model folder, from the tags as they are: the release workflow verified
+    the tag in this run (no token to fetch them again is needed)."""
+    from ..release.fetch import fetch
+    from ..release.registry import Registry
+    from ..release.steps import release_version
+
+    registry = Registry()
+    version = release_version(registry, tag)
+    folder = MODELS_CACHE / version.version
+    fetch(registry, folder, version=version.version, refresh=False)
+    return folder
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -100,6 +118,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     which.add_argument("--stage", help="the model the registry has in this stage")
     which.add_argument("--version", help="a released version, e.g. v1.2.0")
     which.add_argument("--model-dir", help="a folder `registry fetch` wrote")
+    which.add_argument("--tag", help="a release's tag, e.g. <model>@v1.2.0 (release.yml)")
+    latency.add_argument(
+        "--gate",
+        action="store_true",
+        help="exit 1 when a request failed or the p99 at concurrency 8 exceeds params.yaml "
+        "serve.max_p99_ms",
+    )
     latency.add_argument("--concurrency", default="1,8,32", help="default: 1,8,32")
     latency.add_argument("--requests", type=int, default=2000, help="per level; default: 2000")
     latency.add_argument("--seconds", type=float, default=20.0, help="per level; default: 20")

@@ -21,11 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProjectError
+from ..errors import GateFailed, ProjectError
 from .records import checked_rows, example_record, feature_frame
 from .served import load_served
 
 START_SECONDS = 120  # the service's start: imports and the model's warm-up
+GATE_CONCURRENCY = 8  # serve.max_p99_ms applies to the p99 at this concurrency
 
 
 @dataclass(frozen=True)
@@ -191,3 +192,29 @@ def markdown(report: dict[str, Any]) -> str:
             f"{level['requests_per_second']:.1f} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def check_gate(report: dict[str, Any], max_p99_ms: float | None) -> str:
+    """The gate's verdict line; raises GateFailed when the p99 at GATE_CONCURRENCY exceeds
+    `max_p99_ms` or a request failed. None: no threshold, the figures are only reported."""
+    level = next((lv for lv in report["levels"] if lv["concurrency"] == GATE_CONCURRENCY), None)
+    failed = sum(lv["errors"] for lv in report["levels"])
+    if failed:
+        raise GateFailed(
+            f"{failed} requests to {report['version']}'s service failed while it was timed",
+            "run `python -m <package> serve --version <version>` and read its log",
+        )
+    if max_p99_ms is None:
+        return "latency gate: none (params.yaml serve.max_p99_ms is null); figures reported only"
+    if level is None:
+        raise ProjectError(
+            f"serve.max_p99_ms applies at concurrency {GATE_CONCURRENCY}, which was not measured",
+            f"include {GATE_CONCURRENCY} in --concurrency",
+        )
+    line = (
+        f"latency gate: p99 at concurrency {GATE_CONCURRENCY} {level['p99_ms']:.2f} ms "
+        f"(must be <= {max_p99_ms:g} ms)"
+    )
+    if level["p99_ms"] > max_p99_ms:
+        raise GateFailed(f"{line}: failed", "make the model faster or raise serve.max_p99_ms")
+    return f"{line}: passed"
