@@ -25,6 +25,7 @@ RELEASE_STEPS = [
     "Verify the tag",
     "Fetch the model",
     "Quality gate",
+    "Time the service",
     "Build the bundle and model card",
     "Publish the GitHub Release",
     "Assign the production stage",
@@ -36,6 +37,7 @@ BUNDLE = [
     "data.json",
     "dvc.lock",
     "gate.json",
+    "latency.json",
     "metrics.json",
     "model.joblib",
     "model.json",
@@ -147,6 +149,12 @@ def test_a_passing_version_is_released_promoted_and_deployed(release_box, first_
     assert [path.name for path in box.records.release_assets(V1)] == BUNDLE
     card = (box.records.root / "gh" / "releases" / V1 / "model_card.md").read_text()
     assert release["notes"] == card
+    # The card quotes the service's latency, measured on this very release in this run.
+    latency = json.loads((box.records.root / "gh" / "releases" / V1 / "latency.json").read_text())
+    assert latency["version"] == "v1.0.0" and latency["commit"] == tags[V1]
+    assert [level["concurrency"] for level in latency["levels"]] == [1, 8]
+    assert all(level["errors"] == 0 for level in latency["levels"])
+    assert "## Serving latency" in card and "| 8 | " in card
     metrics = json.loads((project / "metrics.json").read_text())
     for name, value in metrics.items():
         assert f"| {name} | {value:.4f} |" in card

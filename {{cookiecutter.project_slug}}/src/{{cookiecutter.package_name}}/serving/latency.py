@@ -59,7 +59,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def floor_ms(model_dir: str | Path, repeats: int = 200) -> float:
+def floor_ms(model_dir: str | Path, repeats: int = 100) -> float:
     """The median time of the model's predict on one example row, in this process."""
     served = load_served(model_dir, None)
     rows, _ = checked_rows(served.record, example_record(served.model.schema))
