@@ -20,6 +20,7 @@ from packaging.requirements import Requirement
 # package name). Keep this a literal: a new template file must be added here on purpose.
 BASE_FILES = """
 .cruft.json
+.dockerignore
 .dvc/.gitignore
 .dvc/config
 .dvcignore
@@ -38,6 +39,7 @@ BASE_FILES = """
 .gto
 .pre-commit-config.yaml
 .python-version
+Dockerfile
 Makefile
 README.md
 constraints.txt
