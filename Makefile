@@ -49,7 +49,7 @@ $(DEMO_VENV)/.installed: requirements-demo.txt
 	touch $@
 
 test: venv
-	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 $(PYTEST_ARGS)
 
 # The end-to-end story alone (also part of `make test`), printing each step's outcome.
 story: venv

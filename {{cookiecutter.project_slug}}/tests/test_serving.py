@@ -392,7 +392,7 @@ def test_latency_times_the_running_service_at_each_concurrency(trained_project, 
     )
 
     with contextlib.chdir(trained_project):
-        report = measure(model_dir, (1, 4), requests=40, seconds=30, warmup=5)
+        report = measure(model_dir, (1, 4), requests=40, seconds=30, warmup=5, floor_repeats=10)
 
     assert report["version"] == "v1.2.3" and report["floor_ms"] > 0
     assert [level["concurrency"] for level in report["levels"]] == [1, 4]

@@ -72,13 +72,25 @@ def log_rows(
     return logged
 
 
-def create_app(
-    slot: Slot, log: PredictionLog | None = None, on_shutdown: tuple[Callable[[], None], ...] = ()
-) -> FastAPI:
-    """The app; on shutdown (SIGTERM or SIGINT included) it runs `on_shutdown` and writes the
-    prediction log's last rows."""
+class LogColumns:
+    """The prediction log's columns, per served version (one model's files share a schema)."""
 
-    batcher = Batcher(outputs)
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str], pa.Schema] = {}
+
+    def of(self, served: Served, prediction: Any) -> pa.Schema:
+        key = (served.model.version, served.model.commit)
+        if key not in self.known:
+            kind = pa.array([prediction]).type
+            self.known[key] = log_schema(served.model.schema, served.model.classes, kind)
+        return self.known[key]
+
+
+def lifespan_of(
+    batcher: Batcher, log: PredictionLog | None, on_shutdown: tuple[Callable[[], None], ...]
+) -> Callable[[FastAPI], Any]:
+    """Starts the batcher; on shutdown (SIGTERM or SIGINT included) stops it, runs
+    `on_shutdown` and writes the prediction log's last rows."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -90,16 +102,19 @@ def create_app(
         if log is not None:
             log.close()
 
-    app = FastAPI(title=f"{slot.current.model.name or 'model'} service", lifespan=lifespan)
-    app.state.batcher = batcher
-    schemas: dict[tuple[str, str], pa.Schema] = {}  # the log's columns, per served version
+    return lifespan
 
-    def log_columns(served: Served, prediction: Any) -> pa.Schema:
-        key = (served.model.version, served.model.commit)
-        if key not in schemas:
-            kind = pa.array([prediction]).type
-            schemas[key] = log_schema(served.model.schema, served.model.classes, kind)
-        return schemas[key]
+
+def create_app(
+    slot: Slot, log: PredictionLog | None = None, on_shutdown: tuple[Callable[[], None], ...] = ()
+) -> FastAPI:
+    batcher = Batcher(outputs)
+    app = FastAPI(
+        title=f"{slot.current.model.name or 'model'} service",
+        lifespan=lifespan_of(batcher, log, on_shutdown),
+    )
+    app.state.batcher = batcher
+    columns = LogColumns()
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
@@ -125,7 +140,7 @@ def create_app(
         if log is not None:
             latency_ms = (time.perf_counter() - started) * 1000
             logged = log_rows(served, request_id, rows, answers, latency_ms)
-            log.append(log_columns(served, answers[0]["prediction"]), logged)
+            log.append(columns.of(served, answers[0]["prediction"]), logged)
         model = served.model
         return {
             "request_id": request_id,

@@ -161,6 +161,7 @@ def measure(
     requests: int = 2000,
     seconds: float = 20.0,
     warmup: int = 50,
+    floor_repeats: int = 100,
 ) -> dict[str, Any]:
     """The latency report of the model in `model_dir`: the floor and one Level per concurrency."""
     served = load_served(model_dir, None)
@@ -171,7 +172,7 @@ def measure(
     return {
         "version": served.model.version,
         "commit": served.model.commit,
-        "floor_ms": round(floor_ms(model_dir), 2),
+        "floor_ms": round(floor_ms(model_dir, floor_repeats), 2),
         "levels": [level.as_dict() for level in levels],
     }
 
