@@ -20,6 +20,7 @@ from github_in_a_box.box import GitHubBox
 from github_in_a_box.origin import git
 
 from .projects import STUMP, commit_all, replace, set_params
+from .served import ServedHost
 
 MODEL = "customer-churn"
 PACKAGE = "customer_churn"
@@ -197,6 +198,9 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert {"model.joblib", "model_card.md", "model_card.html"} <= set(release["assets"])
     git("fetch", "--quiet", "--tags", "origin", cwd=clone)
     assert production(story) == "v0.1.0"
+    story.log("  a production host (a clone of origin) serves the production tag with --follow")
+    host = ServedHost(box.origin.path, tmp_path / "host", PACKAGE, tmp_path / "prediction-log")
+    assert host.version() == "v0.1.0"
 
     story.chapter(4, "Scheduled drift checks: a calm batch, then a drifted one")
     result = story.act(box.schedule_event(DEFAULTS["drift_schedule"]), "drift.yml")
@@ -240,6 +244,8 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert result.ok, result.report()
     git("fetch", "--quiet", "--tags", "origin", cwd=clone)
     assert production(story) == "v0.2.0"
+    host.wait_for_version("v0.2.0")
+    story.log("  the service followed the promotion: /version says v0.2.0")
 
     story.chapter(6, "A bad candidate is refused; production is rolled back to v0.1.0")
     replace(clone / "params.yaml", STUMP)
@@ -256,6 +262,8 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert result.ok, result.report()
     git("fetch", "--quiet", "--tags", "origin", cwd=clone)
     assert production(story) == "v0.1.0"
+    host.wait_for_version("v0.1.0")
+    story.log("  the service followed the rollback: /version says v0.1.0")
     history = run(
         ["python", "-m", PACKAGE, "registry", "history"], clone, env=project_env(clone)
     ).stdout
@@ -278,7 +286,30 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     local = set(git("tag", "--list", f"{MODEL}*", cwd=clone).stdout.split())
     assert local == on_origin
 
-    story.chapter(7, "Nothing was lost: every version comes back from the remote alone")
+    story.chapter(7, "Production served every request; drift is checked on what it served")
+    host.stop()
+    statuses = {status for status, _, _ in host.answers}
+    assert statuses == {200}, [a for a in host.answers if a[0] != 200][:3]
+    assert host.served_versions() == ["v0.1.0", "v0.2.0", "v0.1.0"]
+    assert "now serving v0.2.0 (was v0.1.0)" in host.log_text()
+    assert "now serving v0.1.0 (was v0.2.0)" in host.log_text()
+    story.log(f"  {len(host.answers)} requests, none failed, answered by v0.1.0, v0.2.0, v0.1.0")
+    logged = f"{host.log_folder}/date=*/*.parquet"  # every day the service logged
+    set_params(clone, "drift", source=f"'{logged}'", simulate="false", retrain_on_drift="false")
+    commit_all(clone, "Check drift on the production service's prediction log")
+    publish(story)
+    result = story.act(box.schedule_event(DEFAULTS["drift_schedule"]), "drift.yml")
+    assert result.ok, result.report()
+    files = {
+        path.rsplit("/", 1)[-1]: file for path, file in box.records.artifact("drift-report").items()
+    }
+    document = json.loads(files["drift.json"].read_text())
+    assert document["status"] == "no_drift"
+    assert document["result"]["current_rows"] == len(host.answers)
+    assert all(path.startswith(f"{host.log_folder}/date=") for path in document["files"])
+    story.log(f"  drift.yml read {len(document['files'])} log files: no drift")
+
+    story.chapter(8, "Nothing was lost: every version comes back from the remote alone")
     fresh = tmp_path / "fresh-clone"
     git("clone", "--quiet", str(box.origin.path), str(fresh), cwd=tmp_path)
     shutil.rmtree(clone / ".dvc" / "cache", ignore_errors=True)
