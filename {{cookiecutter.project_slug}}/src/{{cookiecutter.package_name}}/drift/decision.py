@@ -64,6 +64,8 @@ class PerformanceDecay:
     relative_decay: float  # > 0: worse than at release
     decayed: bool
     metrics: dict[str, dict[str, Any]]  # metric name -> {"release": value, "current": value}
+    # The current value's 95% bootstrap interval on the current rows (None: not computed).
+    interval: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ def compare(
             f"{performance.metric} {_moved(performance.metric)} from {performance.release:.4f} "
             "at release to "
             f"{performance.current:.4f} ({performance.relative_decay:.1%} worse > "
-            f"{settings.max_metric_decay:.0%})"
+            f"{settings.max_metric_decay:.0%}{_interval_text(performance)})"
         )
     return DriftResult(
         decision="drift" if reasons else "no_drift",
@@ -303,3 +305,10 @@ def _moved(metric: str) -> str:
 
 def _drifted(result: ColumnDrift) -> bool:
     return result.role == "target" and result.drifted
+
+
+def _interval_text(performance: PerformanceDecay) -> str:
+    if performance.interval is None:
+        return ""
+    low, high = performance.interval
+    return f", beyond noise: 95% interval {low:.4f} to {high:.4f}"
