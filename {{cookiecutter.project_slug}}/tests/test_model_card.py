@@ -158,7 +158,7 @@ def test_the_card_quotes_the_latency_of_its_own_version(card):
 
     assert context["latency"] == LATENCY
     assert "in-process: 16.50 ms" in markdown
-    assert "| 8 | 300 | 0 | 19.2000 | 24.1000 | 81.0000 | 192.5000 |" in markdown
+    assert "| 8 | 300 | 0 | 19.20 | 24.10 | 81.00 | 192.5000 |" in markdown
 
 
 def test_latency_measured_on_another_commit_is_left_out(tmp_path, capsys):

@@ -8,7 +8,6 @@ import http.client
 import json
 import logging
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,13 @@ from {{ cookiecutter.package_name }}.scoring.batch import score_file
 from {{ cookiecutter.package_name }}.serving.app import create_app
 from {{ cookiecutter.package_name }}.serving.batching import Batcher
 from {{ cookiecutter.package_name }}.serving.follow import Follower
+from {{ cookiecutter.package_name }}.serving.latency import (
+    check_gate,
+    free_port,
+    markdown,
+    measure,
+    percentile,
+)
 from {{ cookiecutter.package_name }}.serving.log import PredictionLog, day_folder
 from {{ cookiecutter.package_name }}.serving.records import checked_rows, record_model
 from {{ cookiecutter.package_name }}.serving.served import Slot, load_served
@@ -63,12 +69,6 @@ def records(trained_project, schema):
     raw = pd.read_csv(trained_project / "data/raw/demo.csv").head(60)
     rows = json.loads(raw.drop(columns=[schema.target]).to_json(orient="records"))
     return raw, [{k: v for k, v in row.items() if v is not None} for row in rows]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -384,13 +384,6 @@ def test_follow_refuses_a_version_that_fails_to_load_and_keeps_serving(
 
 
 def test_latency_times_the_running_service_at_each_concurrency(trained_project, model_dir):
-    from {{ cookiecutter.package_name }}.serving.latency import (
-        check_gate,
-        markdown,
-        measure,
-        percentile,
-    )
-
     with contextlib.chdir(trained_project):
         report = measure(model_dir, (1, 4), requests=40, seconds=30, warmup=5, floor_repeats=10)
 

@@ -153,6 +153,16 @@ def checked_frame(table: pa.Table, schema: Schema, path: str, tally: ContractTal
     return pd.DataFrame(typed, index=pd.RangeIndex(table.num_rows))
 
 
+def model_input(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """A frame typed by the contract (checked_frame's) as the model's input: the `features` in
+    that order, numbers as float64 with NaN for missing (the model was fitted on plain numbers,
+    not nullable Int64), categories as the text they are. Only the Int64 columns are converted:
+    batch scoring and the drift check call this per chunk, the service per request."""
+    selected = frame[features]
+    nullable = [name for name, kind in selected.dtypes.items() if kind == "Int64"]
+    return selected.astype(dict.fromkeys(nullable, "float64")) if nullable else selected
+
+
 def is_plain_number(arrow_type: pa.DataType) -> bool:
     """Arrow types whose values are exactly the numbers their text would parse to (float64,
     integers numpy holds as int64): these skip the round trip through text. float32 does not

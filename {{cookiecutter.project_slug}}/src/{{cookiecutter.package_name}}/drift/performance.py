@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..contract.schema import Schema
+from ..contract.stream import model_input
 from ..pipeline.metrics import compute_metrics, positive_label_of
 from ..tasks import CLASSIFICATION_TASKS, HIGHER_IS_BETTER
 from .decision import PerformanceDecay
@@ -37,14 +38,8 @@ class PerformanceTracker:
         self.predictions: list[npt.NDArray[Any]] = []
         self.probabilities: list[npt.NDArray[np.float64]] = []
 
-    def features(self, frame: pd.DataFrame) -> pd.DataFrame:
-        # Integers arrive as nullable Int64; the model was fitted on plain numbers.
-        return frame[self.schema.features].apply(
-            lambda values: values.astype("float64") if values.dtype == "Int64" else values
-        )
-
     def predict(self, frame: pd.DataFrame) -> npt.NDArray[Any]:
-        features = self.features(frame)
+        features = model_input(frame, self.schema.features)
         predictions = self.model.predict(features)
         if self.schema.target in frame.columns:
             self.targets.append(frame[self.schema.target].to_numpy())

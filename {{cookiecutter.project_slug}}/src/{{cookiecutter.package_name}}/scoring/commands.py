@@ -10,15 +10,35 @@ from ..params import load_params
 MODELS_CACHE = Path(".cache/models")  # fetched models, one folder per stage or version
 
 
+def add_model_choice(parser: argparse.ArgumentParser) -> "argparse._MutuallyExclusiveGroup":
+    """--stage | --version | --model-dir, the model a command uses (model_dir reads them); the
+    group, for a command to add its own way of naming the model."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stage", help="the model the registry has in this stage (production)")
+    which.add_argument("--version", help="a released version, e.g. v1.2.0")
+    which.add_argument("--model-dir", help="a folder `registry fetch` wrote (no registry lookup)")
+    return which
+
+
 def model_dir(args: argparse.Namespace) -> Path:
-    """The model folder that --model-dir names, or the one --version/--stage fetch into."""
+    """The model folder that --model-dir names, or the one --version/--stage (or a command's
+    --tag) fetch into."""
     if args.model_dir:
         return Path(args.model_dir)
     from ..release.fetch import fetch
     from ..release.registry import Registry
 
-    folder = MODELS_CACHE / (args.version or args.stage)
-    fetch(Registry(), folder, stage=None if args.version else args.stage, version=args.version)
+    registry = Registry()
+    version, tag = args.version, getattr(args, "tag", None)
+    if tag:
+        from ..release.steps import release_version
+
+        version = release_version(registry, tag).version
+    folder = MODELS_CACHE / (version or args.stage)
+    stage = None if version else args.stage
+    # A --tag is a release the release workflow verified in this run: its tags as they are (no
+    # token to fetch them again is needed).
+    fetch(registry, folder, stage=stage, version=version, refresh=not tag)
     return folder
 
 
@@ -52,10 +72,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="score a CSV or Parquet file (local or object storage) with a released model, in "
         "chunks; writes Parquet with the ids, predictions, probabilities and model version",
     )
-    which = predict.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stage", help="the model the registry has in this stage (production)")
-    which.add_argument("--version", help="a released version, e.g. v1.2.0")
-    which.add_argument("--model-dir", help="a folder `registry fetch` wrote (no registry lookup)")
+    add_model_choice(predict)
     predict.add_argument("--input", help="default: params.yaml score.source ({date} filled in)")
     predict.add_argument(
         "--output", help="default: params.yaml score.destination ({date}, {version} filled in)"

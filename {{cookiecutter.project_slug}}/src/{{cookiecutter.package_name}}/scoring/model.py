@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..contract.schema import Schema, load_schema
+from ..contract.stream import model_input
 from ..errors import ProjectError
 
 if TYPE_CHECKING:
@@ -39,10 +40,7 @@ class ScoringModel:
         return list(self.pipeline.feature_names_in_)
 
     def features(self, frame: pd.DataFrame) -> pd.DataFrame:
-        # Integers arrive as nullable Int64; the model was fitted on plain numbers.
-        features = frame[self.fitted_features]
-        nullable = [name for name, kind in features.dtypes.items() if kind == "Int64"]
-        return features.astype(dict.fromkeys(nullable, "float64")) if nullable else features
+        return model_input(frame, self.fitted_features)
 
     def predict(
         self, frame: pd.DataFrame

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import numpy as np
 import pyarrow as pa
 from fastapi import Body, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -35,9 +34,8 @@ def outputs(served: Served, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         answer = {name: row[name] for name in model.schema.ids if row.get(name) is not None}
         answer["prediction"] = predictions[index].item()
         if probabilities is not None:
-            labels = [np.asarray(label).item() for label in model.classes or []]
             answer["probabilities"] = dict(
-                zip(map(str, labels), probabilities[index].tolist(), strict=True)
+                zip(served.labels, probabilities[index].tolist(), strict=True)
             )
         answers.append(answer)
     return answers

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..params import load_params
 from ..paths import LATENCY_REPORT
-from ..scoring.commands import MODELS_CACHE, model_dir
+from ..scoring.commands import MODELS_CACHE, add_model_choice, model_dir
 
 if TYPE_CHECKING:
     from .follow import Follower
@@ -58,8 +58,6 @@ def _latency(args: argparse.Namespace) -> None:
     from .latency import check_gate, markdown, measure
 
     use_credentials()
-    if args.tag:
-        args.model_dir = _fetch_release(args.tag)
     levels = tuple(int(level) for level in args.concurrency.split(","))
     report = measure(model_dir(args), levels, args.requests, args.seconds)
     table = markdown(report)
@@ -73,30 +71,13 @@ def _latency(args: argparse.Namespace) -> None:
         print(check_gate(report, load_params().serve.max_p99_ms))
 
 
-def _fetch_release(tag: str) -> Path:
-    """The release's model folder, from the tags as they are: the release workflow verified
-    the tag in this run (no token to fetch them again is needed)."""
-    from ..release.fetch import fetch
-    from ..release.registry import Registry
-    from ..release.steps import release_version
-
-    registry = Registry()
-    version = release_version(registry, tag)
-    folder = MODELS_CACHE / version.version
-    fetch(registry, folder, version=version.version, refresh=False)
-    return folder
-
-
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     serve = commands.add_parser(
         "serve",
         help="serve a released model over HTTP (POST /predict, GET /health, GET /version); "
         "--follow swaps in whatever version origin's stage tag points at",
     )
-    which = serve.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stage", help="the model the registry has in this stage (production)")
-    which.add_argument("--version", help="a released version, e.g. v1.2.0")
-    which.add_argument("--model-dir", help="a folder `registry fetch` wrote (no registry lookup)")
+    add_model_choice(serve)
     serve.add_argument(
         "--follow",
         action="store_true",
@@ -114,11 +95,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="start the service on a free 127.0.0.1 port and time one-row requests over HTTP "
         "at several concurrencies, beside the model's own predict (the floor)",
     )
-    which = latency.add_mutually_exclusive_group(required=True)
-    which.add_argument("--stage", help="the model the registry has in this stage")
-    which.add_argument("--version", help="a released version, e.g. v1.2.0")
-    which.add_argument("--model-dir", help="a folder `registry fetch` wrote")
-    which.add_argument("--tag", help="a release's tag, e.g. <model>@v1.2.0 (release.yml)")
+    add_model_choice(latency).add_argument(
+        "--tag", help="a release's tag, e.g. <model>@v1.2.0 (release.yml)"
+    )
     latency.add_argument(
         "--gate",
         action="store_true",

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import ProjectError
 from ..scoring.model import ScoringModel, load_model
 from .records import Record, checked_rows, example_record, feature_frame, record_model
@@ -20,6 +22,7 @@ class Served:
     record: Record  # the request record's rules, from this model's own contract
     stage: str | None
     data_md5: str | None
+    labels: tuple[str, ...]  # the classes as the answers name them (empty for a regressor)
     loaded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def describe(self) -> dict[str, Any]:
@@ -41,7 +44,8 @@ def load_served(model_dir: str | Path, stage: str | None) -> Served:
     data_md5 = None
     if metadata.is_file():
         data_md5 = json.loads(metadata.read_text(encoding="utf-8")).get("raw_data", {}).get("md5")
-    served = Served(model, record_model(model.schema), stage, data_md5)
+    labels = tuple(str(np.asarray(label).item()) for label in model.classes or [])
+    served = Served(model, record_model(model.schema), stage, data_md5, labels)
     try:
         example, errors = checked_rows(served.record, example_record(model.schema))
         if errors:
