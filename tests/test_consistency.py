@@ -12,6 +12,7 @@ import yaml
 from combinations import COMBINATIONS
 from conftest import DEFAULTS, TEMPLATE, load_hook, project_env, resolved_answers, run
 from github_in_a_box import workflow_files
+from pins import locked_versions, makefile_pin
 
 TASKS = DEFAULTS["task"]
 GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}"
@@ -183,14 +184,7 @@ def test_pre_commit_hooks_use_the_locked_tool_versions(baked):
     project = baked()
     hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
     revs = {repo["repo"].rsplit("/", 1)[-1]: repo["rev"] for repo in hooks["repos"]}
-    locked = {
-        name: rest.split(";")[0].strip()
-        for name, _, rest in (
-            line.partition("==")
-            for line in (project / "constraints.txt").read_text().splitlines()
-            if "==" in line and not line.startswith((" ", "#"))
-        )
-    }
+    locked = locked_versions(project / "constraints.txt")
     assert revs == {"ruff-pre-commit": f"v{locked['ruff']}", "dvc": locked["dvc"]}
 
 
@@ -209,32 +203,25 @@ def test_code_owners_cover_what_decides_the_model(baked):
 
 
 def test_uv_is_pinned_to_one_version_in_both_makefiles(baked):
-    def pinned(makefile):
-        (version,) = re.findall(r"^UV_VERSION := (\S+)$", makefile.read_text(), re.MULTILINE)
-        return version
-
-    assert pinned(TEMPLATE / "Makefile") == pinned(baked() / "Makefile")
+    pinned = makefile_pin(TEMPLATE / "Makefile", "UV_VERSION")
+    assert pinned == makefile_pin(baked() / "Makefile", "UV_VERSION")
     assert '"uv==$(UV_VERSION)"' in (baked() / "Makefile").read_text()
 
 
 def test_zizmor_is_the_version_the_template_tests_with(baked):
     """The generated `make lint-workflows` and the template's lint gate run one zizmor, so a
     workflow the template ships clean is clean in the project too."""
-    (locked,) = re.findall(
-        r"^zizmor==(\S+)$", (TEMPLATE / "requirements-test.txt").read_text(), re.MULTILINE
-    )
-    makefile = (baked() / "Makefile").read_text()
-    (pinned,) = re.findall(r"^ZIZMOR_VERSION := (\S+)$", makefile, re.MULTILINE)
-    assert pinned == locked
-    assert '"zizmor==$(ZIZMOR_VERSION)"' in makefile
+    locked = locked_versions(TEMPLATE / "requirements-test.txt")["zizmor"]
+    makefile = baked() / "Makefile"
+    assert makefile_pin(makefile, "ZIZMOR_VERSION") == locked
+    assert '"zizmor==$(ZIZMOR_VERSION)"' in makefile.read_text()
 
 
 def test_cml_is_installed_at_the_makefile_version_only(baked):
     """CML's version has one home, the Makefile; every workflow gets CML through `make cml`."""
     project = baked()
-    makefile = (project / "Makefile").read_text()
-    assert re.findall(r"^CML_VERSION := \d+\.\d+\.\d+$", makefile, re.MULTILINE)
-    assert '"@dvcorg/cml@$(CML_VERSION)"' in makefile
+    assert re.fullmatch(r"\d+\.\d+\.\d+", makefile_pin(project / "Makefile", "CML_VERSION"))
+    assert '"@dvcorg/cml@$(CML_VERSION)"' in (project / "Makefile").read_text()
     for path in workflow_files.workflow_paths(project):
         text = path.read_text()
         assert "setup-cml" not in text and "@dvcorg/cml" not in text, path.name
@@ -271,20 +258,12 @@ def test_every_pull_from_the_remote_gets_its_credentials(baked, remote):
     assert (env == "{}") == (remote == "local"), env
 
 
-def _pins(lock):
-    """{name: version} of one of the template's locks (one platform, no markers)."""
-    return dict(
-        line.split("==", 1)
-        for line in (TEMPLATE / lock).read_text().splitlines()
-        if "==" in line and not line.startswith((" ", "#"))
-    )
-
-
 def test_the_demo_bakes_with_the_versions_the_tests_test():
     """`make demo` (requirements-demo.txt) installs the cookiecutter and DVC, and every package
     under them, at the version `make test` (requirements-test.txt) checks; `make lock` re-locks
     both."""
-    demo, tested = _pins("requirements-demo.txt"), _pins("requirements-test.txt")
+    demo = locked_versions(TEMPLATE / "requirements-demo.txt")
+    tested = locked_versions(TEMPLATE / "requirements-test.txt")
     assert {"cookiecutter", "dvc"} <= demo.keys()
     differing = {name: (version, tested.get(name)) for name, version in demo.items()}
     assert {name: pair for name, pair in differing.items() if pair[0] != pair[1]} == {}

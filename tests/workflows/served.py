@@ -19,6 +19,7 @@ from .projects import set_params
 POLL_SECONDS = "1"  # the host's serve.poll_seconds: a promotion shows within a second or two
 
 
+# The generated serving.latency.free_port's twin: this process cannot import the baked package.
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
