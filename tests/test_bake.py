@@ -29,6 +29,7 @@ BASE_FILES = """
 .github/pull_request_template.md
 .github/workflows/ci.yml
 .github/workflows/drift.yml
+.github/workflows/ops.yml
 .github/workflows/pr.yml
 .github/workflows/promote.yml
 .github/workflows/release.yml
@@ -93,6 +94,14 @@ src/{package}/pipeline/profile.py
 src/{package}/pipeline/remote.py
 src/{package}/pipeline/split.py
 src/{package}/pipeline/train.py
+src/{package}/ops/__init__.py
+src/{package}/ops/commands.py
+src/{package}/ops/figures.py
+src/{package}/ops/github.py
+src/{package}/ops/health.py
+src/{package}/ops/records.py
+src/{package}/ops/render.py
+src/{package}/ops/report.py
 src/{package}/release/__init__.py
 src/{package}/release/baseline.py
 src/{package}/release/card.py
@@ -128,6 +137,7 @@ src/{package}/template/describe.py
 src/{package}/template/pull_request.py
 src/{package}/template/update.py
 tests/conftest.py
+tests/ops_history.py
 tests/registry_repos.py
 tests/test_bootstrap.py
 tests/test_cli.py
@@ -146,6 +156,8 @@ tests/test_metrics.py
 tests/test_model_card.py
 tests/test_model_quality.py
 tests/test_notebook.py
+tests/test_ops.py
+tests/test_ops_render.py
 tests/test_oidc.py
 tests/test_own_data.py
 tests/test_params.py

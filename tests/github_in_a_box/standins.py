@@ -171,6 +171,21 @@ class Records:
             return {"next_number": 1, "issues": [], "pulls": [], "releases": [], "labels": []}
         return json.loads(path.read_text())
 
+    def add_run(self, run):
+        """Record a workflow run in the recording gh's state, under its lock."""
+        import fcntl
+
+        folder = self.root / "gh"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "state.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            state = self.gh_state()
+            state.setdefault("runs", []).append(run)
+            (folder / "state.json").write_text(json.dumps(state, indent=2))
+
+    def runs(self, workflow=None):
+        return [r for r in self.gh_state().get("runs", []) if workflow in (None, r["workflowName"])]
+
     def issues(self, state="OPEN"):
         return [i for i in self.gh_state()["issues"] if state in (None, i["state"])]
 

@@ -8,6 +8,7 @@ adds a line to the story printed at the end; `make story` runs only this test an
 
 import datetime
 import json
+import os
 import re
 import shutil
 import time
@@ -18,6 +19,7 @@ import pytest
 from conftest import DEFAULTS, bake, dvc, project_env, run
 from github_in_a_box.box import GitHubBox
 from github_in_a_box.origin import git
+from github_in_a_box.standins import write_tool_launchers
 
 from .projects import STUMP, commit_all, replace, set_params
 from .served import ServedHost
@@ -139,6 +141,19 @@ def open_pr(story, branch):
     """The pull request's report job; its "Lint and test" job is played in test_pr_workflow."""
     event = story.box.pull_request_event(branch)
     return event, story.act(event, "pr.yml", job="report")
+
+
+def ops_report(story, clone, tools):
+    """`ops report` in `clone`, with the recording gh answering from the box's records."""
+    launchers = write_tool_launchers(tools)
+    env = project_env(clone)
+    env.update(
+        PATH=os.pathsep.join([str(launchers), env["PATH"]]),
+        GH_TOKEN="dummy-token",
+        STANDIN_RECORDS=str(story.box.records.root),
+    )
+    run(["python", "-m", PACKAGE, "ops", "report"], clone, env=env)
+    return json.loads((clone / "reports" / "ops.json").read_text())
 
 
 def comments_on(story, event):
@@ -339,3 +354,35 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert (fresh / "models" / "model.joblib").is_file()
     assert not Path(fresh / ".dvc" / "config.local").exists()
     story.log(f"  {len(story.s3.keys(story.bucket))} objects in s3://{story.bucket}")
+
+    story.chapter(9, "The team's figures come from the record: `ops report`")
+    report = ops_report(story, fresh, tmp_path / "tools")
+    figures = report["figures"]
+    assert report["unavailable"] == {}, report["unavailable"]
+    assert figures["deployment_frequency"]["total"] == 3  # v0.1.0, v0.2.0, the rollback
+    failures = figures["change_failure_rate"]
+    assert [(f["version"], f["why"][:19]) for f in failures["failures"]] == [
+        ("v0.2.0", "rolled back to v0.1")
+    ]
+    assert [r["version"] for r in failures["refusals"]] == ["v0.3.0"]  # refused at the gate
+    assert failures["rate"] == 0.5  # (1 rolled back + 1 refused) / (3 assignments + 1 refusal)
+    (rollback,) = figures["time_to_restore"]["rollbacks"]
+    assert (rollback["from"], rollback["to"]) == ("v0.2.0", "v0.1.0")
+    drift_runs = [
+        r for r in box.records.runs("drift.yml") if r["conclusion"] in ("success", "failure")
+    ]
+    drift = figures["reliability"]["workflows"]["drift.yml"]
+    assert (drift["runs"], drift["succeeded"]) == (
+        len(drift_runs),
+        sum(r["conclusion"] == "success" for r in drift_runs),
+    )
+    assert [v["version"] for v in figures["latency"]["versions"]] == ["v0.1.0", "v0.2.0"]
+    for row in figures["quality"]["versions"]:
+        tagged = json.loads(
+            git("show", f"{version_tag(row['version'])}:metrics.json", cwd=fresh).stdout
+        )
+        assert row["value"] == tagged["roc_auc"]
+    story.log(
+        f"  {figures['deployment_frequency']['total']} production assignments, change failure "
+        f"rate {failures['rate']:.0%}, lead time median {figures['lead_time']['median_hours']} h"
+    )

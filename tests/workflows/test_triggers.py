@@ -13,6 +13,7 @@ GENERATED_TRIGGERS = {
         "schedule": [{"cron": answers["drift_schedule"]}],
         "workflow_dispatch": {},
     },
+    "ops.yml": lambda answers: {"schedule": [{"cron": "17 6 * * 1"}], "workflow_dispatch": {}},
     "pr.yml": lambda answers: {
         "pull_request": {"types": ["opened", "synchronize", "reopened"], "branches": ["main"]}
     },

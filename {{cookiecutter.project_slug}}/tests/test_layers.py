@@ -16,6 +16,7 @@ LAYERS = [
     {"release"},
     {"review", "drift", "scoring", "template"},
     {"serving"},
+    {"ops"},
     {"cli", "__main__"},
 ]
 MAX_MODULE_LINES = 400

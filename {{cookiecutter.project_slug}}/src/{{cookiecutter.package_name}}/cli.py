@@ -1,7 +1,7 @@
 """Command line: `python -m <package> <command>`. Each dvc.yaml stage is one command here.
 
 This module only collects the commands each capability registers (contract, pipeline, review,
-release, drift, scoring, serving, template); heavy imports happen inside the commands so
+release, drift, scoring, serving, ops, template); heavy imports happen inside the commands so
 `--help` and the commands that only read JSON stay fast.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .contract import commands as contract
 from .drift import commands as drift
 from .errors import EXIT_STATUS_HELP, ProjectError
+from .ops import commands as ops
 from .pipeline import commands as pipeline
 from .release import commands as release
 from .review import commands as review
@@ -20,14 +21,14 @@ from .serving import commands as serving
 from .template import commands as template
 
 PACKAGE = __package__
-CAPABILITIES = (contract, pipeline, review, release, drift, scoring, serving, template)
+CAPABILITIES = (contract, pipeline, review, release, drift, scoring, serving, ops, template)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m {PACKAGE}",
         description=f"{PACKAGE}: the model's data contract, pipeline, reviews, releases and "
-        "drift checks, batch scoring and the HTTP service.",
+        "drift checks, batch scoring, the HTTP service and the operations report.",
         epilog=EXIT_STATUS_HELP,
     )
     commands = parser.add_subparsers(dest="command", required=True)

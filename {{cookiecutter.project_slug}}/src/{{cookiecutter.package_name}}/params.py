@@ -128,6 +128,12 @@ class ReleaseParams(Section):
     bump: Literal["auto", "major", "minor", "patch"] = "auto"
 
 
+class OpsParams(Section):
+    # `ops report`: a production version replaced by a patch version (a fix) within this many
+    # days counts as a failed change, like a rollback.
+    hotfix_days: float = Field(7.0, ge=0)
+
+
 class Params(Section):
     task: Task
     data: DataParams = DataParams()
@@ -140,6 +146,7 @@ class Params(Section):
     release: ReleaseParams = ReleaseParams()
     score: ScoreParams = ScoreParams()
     serve: ServeParams = ServeParams()
+    ops: OpsParams = OpsParams()
 
     def model_post_init(self, _context: Any) -> None:
         allowed = METRICS[self.task]

@@ -22,6 +22,7 @@ PLOTS = Path("plots")
 NOTES = Path("reports/notes.md")
 PR_REPORT = Path("reports/pr.md")
 LATENCY_REPORT = Path("reports/latency.json")  # `latency`: the service's figures (and .md)
+OPS_REPORT = Path("reports/ops.json")  # `ops report`: with ops.md and ops.html beside it
 RELEASE_BUNDLES = Path("release")
 MODEL_CARD_NOTEBOOK = Path("notebooks/model_card.ipynb")
 CONSTRAINTS = Path("constraints.txt")

@@ -8,8 +8,10 @@ using more of gh makes its test fail loudly instead of passing on a silent no-op
     gh auth status
     gh issue  create|list|view|comment|close|reopen|edit
     gh pr     create|list|view|comment|close|merge
-    gh release create|list|view|upload
+    gh issue  pin
+    gh release create|list|view|upload|download (--pattern NAME --output -)
     gh label  create|list
+    gh run    list --workflow FILE (the runs the box played, newest first)
 
 Output flags: --json f1,f2 (GitHub's field names) and --jq with a small subset: `.`, `length`,
 `.field`, `.[N]`, `.[]`, chained (`.[0].number`, `.[].title`). Standard library only.
@@ -130,11 +132,14 @@ def view(item, kind):
     }
     if kind == "pr":
         fields.update(
+            mergeCommit={"oid": item["mergeCommit"]} if item.get("mergeCommit") else None,
             headRefName=item["head"],
             baseRefName=item["base"],
             isDraft=item["draft"],
             mergedAt=item.get("mergedAt"),
         )
+    if kind == "run":
+        return dict(item)
     if kind == "release":
         fields = {
             "tagName": item["tag"],
@@ -280,6 +285,8 @@ def change(item, action, flags, kind, state):
         item["state"] = {"close": "CLOSED", "reopen": "OPEN", "merge": "MERGED"}[action]
         if action == "merge":
             item["mergedAt"] = now()
+    elif action == "pin":
+        item["pinned"] = True
     elif action == "edit":
         known = {label["name"] for label in state["labels"]}
         for label in flags.get("add-label", []):
@@ -370,6 +377,8 @@ def release(state, action, positionals, flags):
             for r in reversed(releases)
         ]
         emit(list(reversed(releases)), flags, "release", table)
+    elif action == "download":
+        download(find(releases, "tag", positionals[0], "release"), flags, records)
     elif action in ("view", "upload"):
         if not positionals:
             raise GhError(f"gh release {action} needs a tag")
@@ -380,6 +389,24 @@ def release(state, action, positionals, flags):
             upload(item, positionals[1:], records / item["tag"], bool(flags.get("clobber")))
     else:
         raise GhError(f"recording gh: `gh release {action}` is not emulated")
+
+
+def download(item, flags, records):
+    """`--pattern NAME --output -`: one asset to standard output (what the project uses)."""
+    if flags.get("output") != "-" or "*" in str(flags.get("pattern", "*")):
+        raise GhError("recording gh: only `release download --pattern NAME --output -`")
+    if flags["pattern"] not in item["assets"]:
+        raise GhError("no assets match the file pattern")
+    sys.stdout.write((records / item["tag"] / flags["pattern"]).read_text())
+
+
+def run(state, action, positionals, flags):
+    if action != "list" or "workflow" not in flags:
+        raise GhError(f"recording gh: only `gh run list --workflow FILE`, not {action}")
+    chosen = [r for r in state.get("runs", []) if r["workflowName"] == flags["workflow"]]
+    chosen = sorted(chosen, key=lambda r: -r["databaseId"])[: int(flags.get("limit", 20))]
+    table = [(r["conclusion"], r["workflowName"], r["headBranch"], r["event"]) for r in chosen]
+    emit(chosen, flags, "run", table)
 
 
 def upload(item, files, folder, clobber):
@@ -439,7 +466,7 @@ def main(argv):
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "calls.jsonl", "a", encoding="utf-8") as calls:
         calls.write(json.dumps({"argv": argv, "cwd": os.getcwd()}) + "\n")
-    handlers = {"issue": issue, "pr": pr, "release": release, "label": label}
+    handlers = {"issue": issue, "pr": pr, "release": release, "label": label, "run": run}
     try:
         if argv[:2] == ["auth", "status"]:
             if not (os.environ.get("GH_TOKEN") or os.environ.get("GITHUB_TOKEN")):

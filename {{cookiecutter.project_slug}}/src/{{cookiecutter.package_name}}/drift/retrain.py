@@ -29,6 +29,8 @@ from .source import format_of
 
 BATCHES = Path("data/batches")
 BODY = "retrain.md"
+# The retraining pull request's branch: `drift-retrain-<date>` (the ops report finds them by it).
+BRANCH_PREFIX = "drift-retrain-"
 # What a retraining pull request commits: the data's .dvc files and the pipeline's results.
 COMMITTED = ("data/", "dvc.lock", "metrics.json", "plots/", "reports/validation.json")
 TOKEN_NOTE = (
@@ -190,7 +192,7 @@ def open_pull_request(
         "pr",
         "create",
         "--branch",
-        f"drift-retrain-{document['date']}",
+        f"{BRANCH_PREFIX}{document['date']}",
         "--title",
         f"Retrain on the drifted data of {document['date']}",
         "--body",

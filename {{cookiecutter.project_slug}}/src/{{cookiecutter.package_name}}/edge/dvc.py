@@ -45,7 +45,9 @@ def file_md5(path: str | Path) -> str:
 
 def lock_entries(lock_text: str | None) -> dict[str, dict[str, Any]]:
     """{path: {"md5", "size"}} of every dep and out a dvc.lock text records."""
-    document = yaml.safe_load(lock_text or "") or {}
+    # libyaml's parser where PyYAML has it: an ops report reads one dvc.lock per version.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = yaml.load(lock_text or "", Loader=loader) or {}
     entries: dict[str, dict[str, Any]] = {}
     for stage in (document.get("stages") or {}).values():
         for entry in [*(stage.get("deps") or []), *(stage.get("outs") or [])]:

@@ -21,18 +21,19 @@ writes them here; this module covers where GTO alone falls short in a shared rep
 """
 
 from pathlib import Path
-from typing import Any
 
 from ..edge.git import ORIGIN, GitResult, remote_env, run_git, tagger
 from ..errors import ProjectError
 from .tags import (
     Outcome,
     StageEvent,
+    Tags,
     Version,
     configured_stages,
     model_name,
     newer,
     normalize_version,
+    read_tags,
     run_link,
     version_key,
 )
@@ -153,23 +154,13 @@ class Registry:
             self.git("tag", "--delete", tag, check=False)
 
     # --- reading ---------------------------------------------------------------------------
-    def _tags(self) -> list[tuple[dict[str, Any], Any]]:
-        """[(parsed name, GitTag)] of the model's annotated tags (GTO ignores lightweight ones)."""
-        from gto.tag import find, parse_name
-        from scmrepo.git import Git
-
-        scm = Git(str(self.root))
-        try:
-            return [(parse_name(tag.name), tag) for tag in find(name=self.model, scm=scm)]
-        finally:
-            scm.close()
-
-    def versions(self) -> list[Version]:
-        """Registered versions (deregistered ones left out), newest version first."""
+    def versions(self, tags: Tags | None = None) -> list[Version]:
+        """Registered versions (deregistered ones left out), newest version first; from `tags`
+        when the caller has read them already."""
         from gto.constants import Action
 
         registered, deregistered = {}, set()
-        for parsed, tag in self._tags():
+        for parsed, tag in read_tags(self.root, self.model) if tags is None else tags:
             if parsed.get("action") == Action.DEREGISTER:
                 deregistered.add(parsed["version"])
             if parsed.get("action") != Action.REGISTER:
@@ -194,11 +185,20 @@ class Registry:
         versions = self.versions()
         return versions[0] if versions else None
 
-    def stage_events(self) -> list[StageEvent]:
+    def snapshot(self) -> tuple[list[Version], list[StageEvent]]:
+        """The versions and the stage events from one reading of the tags."""
+        tags = read_tags(self.root, self.model)
+        versions = self.versions(tags)
+        return versions, self.stage_events(tags, versions)
+
+    def stage_events(
+        self, tags: Tags | None = None, known: list[Version] | None = None
+    ) -> list[StageEvent]:
         """Every assignment and unassignment, in the order they were made."""
         from gto.constants import Action
 
-        names = {v.commit: v.version for v in self.versions()}
+        tags = read_tags(self.root, self.model) if tags is None else tags
+        names = {v.commit: v.version for v in (known or self.versions(tags))}
         events = [
             StageEvent(
                 parsed.get("counter", 0),
@@ -211,7 +211,7 @@ class Registry:
                 tag.tagger_name,
                 tag.message.strip(),
             )
-            for parsed, tag in self._tags()
+            for parsed, tag in tags
             if parsed.get("action") in (Action.ASSIGN, Action.UNASSIGN)
         ]
         return sorted(events, key=lambda e: (e.number, e.created_at))

@@ -15,10 +15,12 @@ from typing import Any
 import yaml
 
 from .. import paths
+from ..edge.git import AnnotatedTag, annotated_tags
 from ..edge.github import run_url
 from ..errors import ProjectError
 
 DEFAULT_STAGES = ("staging", "production")
+Tags = list[tuple[dict[str, Any], AnnotatedTag]]  # (GTO's parse of the name, the tag)
 PRODUCTION = "production"
 
 
@@ -136,3 +138,16 @@ def version_record(version: Version) -> dict[str, Any]:
     data = asdict(version)
     data["created_at"] = version.created_at.isoformat()
     return data
+
+
+def read_tags(root: str | Path, model: str) -> Tags:
+    """[(parsed name, tag)] of `model`'s annotated tags, oldest first, as GTO's `find` selects
+    them (GTO's own name parser; lightweight tags ignored), from one git process."""
+    from gto.tag import parse_name
+
+    found = []
+    for tag in annotated_tags([f"{model}@*", f"{model}#*"], cwd=root):
+        parsed = parse_name(tag.name, raise_on_fail=False)
+        if parsed and parsed.get("name") == model:
+            found.append((parsed, tag))
+    return sorted(found, key=lambda item: item[1].tag_datetime)

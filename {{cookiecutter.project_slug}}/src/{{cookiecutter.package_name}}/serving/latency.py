@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GateFailed, ProjectError
-from .records import checked_rows, example_record, feature_frame
-from .served import load_served
 
 START_SECONDS = 120  # the service's start: imports and the model's warm-up
 GATE_CONCURRENCY = 8  # serve.max_p99_ms applies to the p99 at this concurrency
@@ -61,6 +59,11 @@ def free_port() -> int:
 
 def floor_ms(model_dir: str | Path, repeats: int = 100) -> float:
     """The median time of the model's predict on one example row, in this process."""
+    # The model's stack (pandas, scikit-learn) is imported here: the ops report reads this
+    # module's gate rule without paying for it.
+    from .records import checked_rows, example_record, feature_frame
+    from .served import load_served
+
     served = load_served(model_dir, None)
     rows, _ = checked_rows(served.record, example_record(served.model.schema))
     frame = feature_frame(rows, served.model.schema)
@@ -164,6 +167,9 @@ def measure(
     floor_repeats: int = 100,
 ) -> dict[str, Any]:
     """The latency report of the model in `model_dir`: the floor and one Level per concurrency."""
+    from .records import example_record
+    from .served import load_served
+
     served = load_served(model_dir, None)
     body = json.dumps(example_record(served.model.schema)).encode()
     with running_service(model_dir) as port:

@@ -1,0 +1,1 @@
+"""The operations report: DORA-style figures of the model's life from git and GitHub."""
