@@ -69,6 +69,7 @@ src/{package}/drift/check.py
 src/{package}/drift/commands.py
 src/{package}/drift/decision.py
 src/{package}/drift/issues.py
+src/{package}/drift/labels.py
 src/{package}/drift/performance.py
 src/{package}/drift/report.py
 src/{package}/drift/retrain.py
@@ -147,6 +148,7 @@ tests/test_demo_data.py
 tests/test_drift.py
 tests/test_drift_check.py
 tests/test_drift_github.py
+tests/test_drift_labels.py
 tests/test_drift_wording.py
 tests/test_evaluate.py
 tests/test_features.py

@@ -96,6 +96,9 @@ class DriftParams(Section):
     max_null_rate_change: float = Field(0.05, ge=0, le=1)
     drifted_share: float = Field(0.1, gt=0, le=1)
     max_metric_decay: float = Field(0.05, ge=0, allow_inf_nan=False)
+    # Labels that arrive later ({date} filled in), joined to the current data for the decay
+    # check by the schema's ids or the prediction log's request_id; None: no labels.
+    labels: str | None = Field(None, min_length=1)
     output_dir: str = "reports/drift"
     simulate: bool = False
     simulation: Simulation = Simulation()

@@ -22,6 +22,7 @@ from ..edge.github import run_url, set_output
 from ..errors import CHECK_FAILED, COULD_NOT_CHECK, OK, CouldNotCheck, DriftDetected, ProjectError
 from ..params import Params
 from .decision import compare
+from .labels import load_labels
 from .performance import PerformanceTracker
 from .report import today, write_reports
 from .source import read_batches, resolve
@@ -173,8 +174,10 @@ def run_check(
         schema = load_schema(paths.SCHEMA)
         files = resolve(source, date, settings.format)
         document["files"] = list(files.paths)
-        tracker = PerformanceTracker(reference.model, schema, params.task)
-        batches = read_batches(files, schema, settings.chunk_rows, tally)
+        labels = load_labels(settings.labels, date, schema)
+        tracker = PerformanceTracker(reference.model, schema, params.task, labels)
+        keys = labels.keys if labels else ()
+        batches = read_batches(files, schema, settings.chunk_rows, tally, keys)
         from ..pipeline.features import limited_threads
 
         with limited_threads():
@@ -190,6 +193,7 @@ def run_check(
             )
         result = compare(reference.profile, summary, settings, performance)
         document.update(status=result.decision, result=result.to_dict())
+        document["labels"] = labels.as_dict() if labels else None
     except CouldNotCheck as error:
         document.update(problem=error.problem, fix=error.fix)
         raise

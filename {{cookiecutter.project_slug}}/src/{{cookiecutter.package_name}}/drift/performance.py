@@ -17,6 +17,8 @@ from .decision import PerformanceDecay
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
+    from .labels import Labels
+
 # A metric on a few thousand labelled rows moves by several percent from sample to sample (the
 # demo model's roc_auc on fresh 2,000-row batches of its own population: 0.754 to 0.799), so a
 # decay counts only when even the favourable end of the current value's 95% bootstrap interval
@@ -32,8 +34,10 @@ class PerformanceTracker:
     target, keeps the target and the model's scores (one or a few numbers per row, never the
     rows) for the metrics at the end."""
 
-    def __init__(self, model: "Pipeline", schema: Schema, task: str) -> None:
-        self.model, self.schema, self.task = model, schema, task
+    def __init__(
+        self, model: "Pipeline", schema: Schema, task: str, labels: "Labels | None" = None
+    ) -> None:
+        self.model, self.schema, self.task, self.labels = model, schema, task, labels
         self.targets: list[npt.NDArray[Any]] = []
         self.predictions: list[npt.NDArray[Any]] = []
         self.probabilities: list[npt.NDArray[np.float64]] = []
@@ -41,11 +45,16 @@ class PerformanceTracker:
     def predict(self, frame: pd.DataFrame) -> npt.NDArray[Any]:
         features = model_input(frame, self.schema.features)
         predictions = self.model.predict(features)
+        if self.labels is not None:
+            frame = self.labels.attach(frame, self.schema.target)
         if self.schema.target in frame.columns:
-            self.targets.append(frame[self.schema.target].to_numpy())
-            self.predictions.append(predictions)
+            # Rows whose label has not arrived (yet) are predicted, not scored.
+            target = frame[self.schema.target]
+            known = target.notna().to_numpy()
+            self.targets.append(target[known].to_numpy())
+            self.predictions.append(predictions[known])
             if self.task in CLASSIFICATION_TASKS:
-                self.probabilities.append(self.model.predict_proba(features))
+                self.probabilities.append(self.model.predict_proba(features)[known])
         return predictions
 
     def decay(

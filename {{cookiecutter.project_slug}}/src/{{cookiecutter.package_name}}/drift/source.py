@@ -105,14 +105,27 @@ def format_of(path: str, configured: str) -> str:
 
 
 def read_batches(
-    files: CurrentFiles, schema: Schema, chunk_rows: int, tally: ContractTally
+    files: CurrentFiles,
+    schema: Schema,
+    chunk_rows: int,
+    tally: ContractTally,
+    keep: tuple[str, ...] = (),
 ) -> Iterator[pd.DataFrame]:
-    """Typed frames of the current data, chunk by chunk, file by file."""
+    """Typed frames of the current data, chunk by chunk, file by file; the `keep` columns
+    (keys the labels join on) come along as text."""
     for path in files.paths:
         file_format = format_of(path, files.format)
         try:
             for table in arrow_chunks(path, file_format, chunk_rows):
-                yield checked_frame(table, schema, path, tally)
+                frame = checked_frame(table, schema, path, tally)
+                for name in keep:
+                    if name not in table.column_names:
+                        raise CouldNotCheck(
+                            f"{path} has no {name} column to join the labels on",
+                            "key drift.labels by columns the current data has",
+                        )
+                    frame[name] = table.column(name).cast(pa.string()).to_pandas()
+                yield frame
         except CouldNotCheck:
             raise
         except (OSError, pa.ArrowException, UnicodeDecodeError, ValueError) as error:
