@@ -16,6 +16,7 @@ INSTALL_HINTS = {
     "shellcheck": "apt-get install shellcheck (.ci/run does this)",
     "git": "apt-get install git",
     "make": "apt-get install make",
+    "chromium": "apt-get install chromium (Debian's headless browser; .ci/run does this)",
 }
 
 

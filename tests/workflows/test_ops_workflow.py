@@ -4,6 +4,7 @@ the job summary and an artifact, and keeps one pinned "Model health" issue, edit
 
 import json
 
+from browser import OUTPUT, page_layout
 from github_in_a_box.origin import git
 
 MODEL = "customer-churn"
@@ -41,3 +42,7 @@ def test_ops_workflow_keeps_one_model_health_issue(baked, project_copy, github_b
     assert report["unavailable"] == {}  # gh answered every source
     listed = [c for c in github_box.records.gh_calls() if c[:2] == ["run", "list"]]
     assert {c[c.index("--workflow") + 1] for c in listed} >= {"drift.yml", "pr.yml", "release.yml"}
+    # The page as a person opens it: nothing runs off a 1280 px window.
+    page = page_layout(artifact["reports/ops.html"], screenshot=OUTPUT / "ops-workflow.png")
+    assert page["scroll_width"] <= page["client_width"] == 1280, page
+    assert page["svgs"] >= 2  # deployments per week, and the quality per version

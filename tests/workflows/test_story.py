@@ -7,6 +7,7 @@ adds a line to the story printed at the end; `make story` runs only this test an
 """
 
 import datetime
+import io
 import json
 import os
 import re
@@ -15,7 +16,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
+from browser import OUTPUT, page_layout
 from conftest import DEFAULTS, bake, dvc, project_env, run
 from github_in_a_box.box import GitHubBox
 from github_in_a_box.origin import git
@@ -59,8 +62,8 @@ class Story:
         self.lines, self.seconds = [], defaultdict(float)
         self.started = time.monotonic()
 
-    def act(self, event, workflow, job=None, **secrets):
-        result = self.box.run(event, workflow, job=job, secrets={**AWS, **secrets})
+    def act(self, event, workflow, job=None, env=None, **secrets):
+        result = self.box.run(event, workflow, job=job, env=env, secrets={**AWS, **secrets})
         self.seconds["act runs"] += result.seconds
         for job in result.jobs:
             for step in job.steps:
@@ -141,6 +144,39 @@ def open_pr(story, branch):
     """The pull request's report job; its "Lint and test" job is played in test_pr_workflow."""
     event = story.box.pull_request_event(branch)
     return event, story.act(event, "pr.yml", job="report")
+
+
+def score_a_batch_on_s3(story, day="2026-11-30", rows=500):
+    """score.yml scores the day's batch in the bucket with the production model (fetched from
+    the S3 remote) into the bucket, the output named by date and version."""
+    box, clone, bucket = story.box, story.clone, story.bucket
+    lines = (clone / "data" / "raw" / "demo.csv").read_text().splitlines()[: rows + 1]
+    story.s3.client.put_object(Bucket=bucket, Key=f"batches/{day}.csv", Body="\n".join(lines))
+    set_params(
+        clone,
+        "score",
+        source=f"s3://{bucket}/batches/{{date}}.csv",
+        destination=f"s3://{bucket}/predictions/{{date}}/{{version}}.parquet",
+    )
+    commit_all(clone, "Score the day's batches in the team's bucket")
+    publish(story)
+    # The runner reaches the S3 stand-in as a self-hosted runner reaches MinIO: by the AWS SDK's
+    # own AWS_ENDPOINT_URL (DVC's remote has its endpointurl in .dvc/config).
+    result = story.act(
+        box.dispatch_event({"date": day}),
+        "score.yml",
+        env={"AWS_ENDPOINT_URL": story.s3.endpoint_url},
+    )
+    assert result.ok, result.report()
+    key = f"predictions/{day}/v0.1.0.parquet"
+    assert story.s3.keys(bucket, "predictions/") == [key]
+    body = story.s3.client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    scored = pq.read_table(io.BytesIO(body))
+    assert scored.num_rows == rows
+    assert set(scored.column("model_version").to_pylist()) == {"v0.1.0"}
+    summary = result.job("score").summary
+    assert f"Scored {rows} rows of s3://{bucket}/batches/{day}.csv with v0.1.0" in summary
+    story.log(f"  score.yml scored {rows} rows from S3 with v0.1.0 into s3://{bucket}/{key}")
 
 
 def ops_report(story, clone, tools):
@@ -324,6 +360,7 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
     assert document["result"]["current_rows"] == len(host.answers)
     assert all(path.startswith(f"{host.log_folder}/date=") for path in document["files"])
     story.log(f"  drift.yml read {len(document['files'])} log files: no drift")
+    score_a_batch_on_s3(story)
 
     story.chapter(8, "Nothing was lost: every version comes back from the remote alone")
     fresh = tmp_path / "fresh-clone"
@@ -382,6 +419,8 @@ def test_a_models_life_through_git_dvc_and_the_workflows(story, tmp_path):
             git("show", f"{version_tag(row['version'])}:metrics.json", cwd=fresh).stdout
         )
         assert row["value"] == tagged["roc_auc"]
+    page = page_layout(fresh / "reports" / "ops.html", screenshot=OUTPUT / "story-ops.png")
+    assert page["scroll_width"] <= page["client_width"] == 1280, page
     story.log(
         f"  {figures['deployment_frequency']['total']} production assignments, change failure "
         f"rate {failures['rate']:.0%}, lead time median {figures['lead_time']['median_hours']} h"
