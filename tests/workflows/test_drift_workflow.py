@@ -14,6 +14,7 @@ import datetime
 import json
 
 import pytest
+from browser import OUTPUT, page_layout
 from conftest import DEFAULTS
 from github_in_a_box.origin import git
 
@@ -80,6 +81,12 @@ def test_no_drift_then_drift_then_update_with_retraining(drift_box):
     drifted = run_schedule(box, project)
 
     assert drifted.failed_steps == [("check", CHECK), ("check", LAST)], drifted.report()
+    _, files = report_of(box)
+    # The page a reviewer opens from the artifact, as Chromium lays it out at a desktop width.
+    layout = page_layout(files["drift.html"], screenshot=OUTPUT / "drift-report.png")
+    assert layout["scroll_width"] <= layout["client_width"] == 1280, layout
+    for report in (files["drift.md"].read_text(), files["drift.html"].read_text()):
+        assert "at release" not in report and "the workspace's test metrics" in report
     outcomes = drifted.job("check").outcomes
     assert outcomes["Retrain on the current data"] == "success"  # retrain_on_drift is false
     (issue,) = issues(box, DRIFT_LABEL)

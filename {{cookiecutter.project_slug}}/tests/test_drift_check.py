@@ -19,8 +19,10 @@ from {{ cookiecutter.package_name }}.contract.stream import (
 )
 from {{ cookiecutter.package_name }}.drift.check import fetch_reference, run_check
 from {{ cookiecutter.package_name }}.drift.simulate import simulate_batch, simulated_drift
-from {{ cookiecutter.package_name }}.errors import CouldNotCheck
+from {{ cookiecutter.package_name }}.errors import CouldNotCheck, NoVersionInStage, ProjectError
 from {{ cookiecutter.package_name }}.params import DriftParams, load_params, parse_params
+from {{ cookiecutter.package_name }}.release import fetch as release_fetch
+from {{ cookiecutter.package_name }}.release import registry as release_registry
 
 CALM, DRIFTED = "2030-01-01", "2030-03-01"
 
@@ -125,12 +127,44 @@ def test_data_that_cannot_be_checked_exits_3_naming_the_cause(
     assert "could not check" in (in_project / "drift.md").read_text()
 
 
-def test_without_a_production_model_the_workspace_is_the_reference(in_project, tmp_path):
+def registry_failing_with(monkeypatch, error):
+    """The registry fetch_reference reads (the trained project has no git history) raises
+    `error` when asked for the production model."""
+
+    def fail(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(release_registry, "Registry", lambda: None)
+    monkeypatch.setattr(release_fetch, "fetch", fail)
+
+
+def test_without_a_production_model_the_workspace_is_the_reference(
+    in_project, tmp_path, monkeypatch
+):
+    none = NoVersionInStage("no version of demo is in stage 'production' yet", "release one")
+    registry_failing_with(monkeypatch, none)
     assert fetch_reference(tmp_path / "reference") == "workspace"
     version = json.loads((tmp_path / "reference" / "version.json").read_text())
-    assert version["source"] == "workspace" and "no model is in production" in version["note"]
+    assert version["source"] == "workspace" and version["note"] == "no model is in production yet"
     assert check(in_project, "--date", CALM, "--reference-dir", str(tmp_path / "reference")) == 0
-    assert "no model is in production" in (in_project / "drift.md").read_text()
+    document = json.loads((in_project / "drift.json").read_text())
+    assert document["reference"]["source"] == "workspace"
+    for report in ((in_project / "drift.md").read_text(), (in_project / "drift.html").read_text()):
+        assert "(no model is in production yet)" in report
+        assert "the workspace's test metrics" in report and "at release" not in report
+
+
+def test_a_registry_that_cannot_be_read_is_named_not_taken_for_no_release(
+    in_project, tmp_path, monkeypatch
+):
+    denied = ProjectError("could not fetch the registry's tags from origin: denied", "check it")
+    registry_failing_with(monkeypatch, denied)
+    assert fetch_reference(tmp_path / "reference") == "workspace"
+    version = json.loads((tmp_path / "reference" / "version.json").read_text())
+    assert version["note"] == (
+        "the production model could not be fetched: "
+        "could not fetch the registry's tags from origin: denied"
+    )
 
 
 COLUMNS = [

@@ -19,7 +19,15 @@ from ..contract.stream import ContractTally
 from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..edge.git import head_commit
 from ..edge.github import run_url, set_output
-from ..errors import CHECK_FAILED, COULD_NOT_CHECK, OK, CouldNotCheck, DriftDetected, ProjectError
+from ..errors import (
+    CHECK_FAILED,
+    COULD_NOT_CHECK,
+    OK,
+    CouldNotCheck,
+    DriftDetected,
+    NoVersionInStage,
+    ProjectError,
+)
 from ..params import Params
 from .decision import compare
 from .labels import load_labels
@@ -57,6 +65,7 @@ class Reference:
     model: "Pipeline"
     metrics: dict[str, Any]
     description: str
+    source: str  # production | workspace: what the metrics are (release or test-split metrics)
 
 
 def load_reference(folder: str | Path | None = None) -> Reference:
@@ -85,23 +94,23 @@ def load_reference(folder: str | Path | None = None) -> Reference:
         raise CouldNotCheck(
             f"the reference cannot be read: {error}", "fetch or reproduce it again"
         ) from None
-    return Reference(profile, model, metrics, describe_reference(folder))
+    return Reference(profile, model, metrics, *describe_reference(folder))
 
 
-def describe_reference(folder: str | Path | None) -> str:
+def describe_reference(folder: str | Path | None) -> tuple[str, str]:
+    """(what the reference is, in words; "production" or "workspace")."""
     if not folder:
-        return "the workspace's model and profile (`models/`, `metrics.json`)"
+        return "the workspace's model and profile (`models/`, `metrics.json`)", "workspace"
     version_file = Path(folder) / "version.json"
     version: dict[str, Any] = {}
     if version_file.is_file():
         version = json.loads(version_file.read_text(encoding="utf-8"))
     if version.get("source") == "workspace":
-        return (
-            "the workspace's model and profile at commit "
-            f"`{version.get('commit', '?')[:12]}`, because {version.get('note', '')}"
-        )
+        commit = version.get("commit", "")[:12]
+        at = f" at commit `{commit}`" if commit else ""
+        return f"the workspace's model and profile{at} ({version.get('note', '')})", "workspace"
     shown = ", ".join(f"{key} `{value}`" for key, value in version.items() if key != "source")
-    return f"the production model ({shown or folder})"
+    return f"the production model ({shown or folder})", "production"
 
 
 def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
@@ -117,11 +126,17 @@ def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
     try:
         record = fetch(Registry(), folder, stage="production")
     except ProjectError as error:
-        reason = error.problem
+        print(f"no production model to compare with ({error.problem}): using the workspace's")
+        # Before a first release this is the normal state; any other failure (an unreadable
+        # registry) is named in the reports, not passed off as "no model yet".
+        note = (
+            "no model is in production yet"
+            if isinstance(error, NoVersionInStage)
+            else f"the production model could not be fetched: {error.problem}"
+        )
     else:
         print(f"fetched the production model {record['version']} into {folder}")
         return "production"
-    print(f"no production model to compare with ({reason}): using the workspace's")
     if not all(path.is_file() for path in WORKSPACE_REFERENCE.values()):
         code, output = dvc("repro", "evaluate", "profile")
         print(output)
@@ -134,7 +149,6 @@ def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     for name, path in WORKSPACE_REFERENCE.items():
         shutil.copy(path, folder / name)
-    note = f"no model is in production yet ({reason})"
     version = {"source": "workspace", "commit": head_commit() or "", "note": note}
     (folder / "version.json").write_text(json.dumps(version, indent=2) + "\n", encoding="utf-8")
     return "workspace"
@@ -167,7 +181,8 @@ def run_check(
         "result": None,
         "run_url": run_url(),
     }
-    document["reference"]["description"] = describe_reference(reference_dir)
+    description, reference_source = describe_reference(reference_dir)
+    document["reference"].update(description=description, source=reference_source)
     tally = ContractTally()
     try:
         reference = load_reference(reference_dir)
@@ -191,7 +206,7 @@ def run_check(
             performance = tracker.decay(
                 reference.metrics, params.gate.metric, settings.max_metric_decay
             )
-        result = compare(reference.profile, summary, settings, performance)
+        result = compare(reference.profile, summary, settings, performance, reference.source)
         document.update(status=result.decision, result=result.to_dict())
         document["labels"] = labels.as_dict() if labels else None
     except CouldNotCheck as error:

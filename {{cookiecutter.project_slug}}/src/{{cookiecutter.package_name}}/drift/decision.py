@@ -23,6 +23,9 @@ from .statistics import (
 from .summary import CategorySummary, CurrentSummary, NumericSummary
 
 DECISIONS = ("no_drift", "drift")
+# What the current metrics are compared with, by the reference's source (check.Reference):
+# a released model's test metrics, or, before any release, the workspace's.
+BASELINES = {"production": "at release", "workspace": "in the workspace's test metrics"}
 PSI_BINS = 10
 HISTOGRAM_BINS = 20
 # (kind, test, statistic, p, effect name, effect, psi, unseen, histogram) of one column.
@@ -243,13 +246,15 @@ def compare(
     summary: CurrentSummary,
     settings: DriftParams,
     performance: PerformanceDecay | None = None,
+    reference_source: str = "production",
 ) -> DriftResult:
     """The DriftResult of the current `summary` against `profile`, decided by `settings`.
 
     Every compared column (features, the target when present, the predictions when
     summarized) is one test in the multiple-testing correction. The decision is `drift` when
     the share of drifted feature columns reaches settings.drifted_share, or the target or the
-    predictions drifted, or `performance` (a PerformanceDecay) decayed.
+    predictions drifted, or `performance` (a PerformanceDecay) decayed. `reference_source`
+    (a key of BASELINES) says what the reference's metrics are.
     """
     target = profile.get("target")
     compared = [
@@ -281,7 +286,7 @@ def compare(
     if performance is not None and performance.decayed:
         reasons.append(
             f"{performance.metric} {_moved(performance.metric)} from {performance.release:.4f} "
-            "at release to "
+            f"{BASELINES[reference_source]} to "
             f"{performance.current:.4f} ({performance.relative_decay:.1%} worse > "
             f"{settings.max_metric_decay:.0%}{_interval_text(performance)})"
         )
