@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.drift.report import (
     p_text,
     write_reports,
 )
+from {{ cookiecutter.package_name }}.drift.retrain import pull_request_body
 from {{ cookiecutter.package_name }}.drift.summary import summarize_batches
 from {{ cookiecutter.package_name }}.params import DriftParams
 from {{ cookiecutter.package_name }}.pipeline.profile import category_profile, numeric_profile
@@ -81,6 +82,22 @@ def test_before_any_release_the_reports_compare_with_the_workspace_not_a_release
         assert "at release" not in report and "(error:" not in report
         assert "the workspace's test metrics" in report  # the metrics table's reference column
         assert "no model is in production yet" in report
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [("workspace", "in the workspace's test metrics"), ("production", "at release")],
+)
+def test_the_retraining_pull_request_names_the_reference_it_compared_with(
+    source, said, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "metrics.json").write_text(json.dumps({"roc_auc": 0.81}))
+    result = decayed_result("roc_auc", 0.8146, 0.70, source).to_dict()
+    document = document_of(result, reference_source=source)
+    body = pull_request_body(document, DriftParams(), "data/raw/demo.csv", 100, 120)
+    assert f"on the drifted batch: 0.7000 ({said}: 0.8146)." in body
+    assert source == "production" or "at release" not in body
 
 
 def row(column, drifted, effect):

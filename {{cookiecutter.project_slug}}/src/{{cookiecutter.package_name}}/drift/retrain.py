@@ -24,6 +24,7 @@ from ..edge.github import run_cml
 from ..errors import ProjectError
 from ..params import DriftParams, Params
 from ..pipeline.remote import repro
+from .decision import BASELINES
 from .report import markdown, read_document
 from .source import format_of
 
@@ -159,8 +160,9 @@ def pull_request_body(
         *(f"| `{name}` | {value:.4f} |" for name, value in metrics.items()),
     ]
     if release:
-        lines += ["", f"The production model's {release['metric']} on the drifted batch: "]
-        lines[-1] += f"{release['current']:.4f} (at release: {release['release']:.4f})."
+        baseline = BASELINES[document["reference"].get("source") or "production"]
+        lines += ["", f"The reference model's {release['metric']} on the drifted batch: "]
+        lines[-1] += f"{release['current']:.4f} ({baseline}: {release['release']:.4f})."
     lines += ["", "<details><summary>Drift report</summary>", "", markdown(document), "</details>"]
     return "\n".join(lines) + "\n"
 
