@@ -294,7 +294,13 @@ def test_mypy_passes_with_the_locked_version(baked):
     run([mypy, "--cache-dir", VENV_BIN.parent / "mypy-cache"], project)
 
 
-@once_per_task
+# The default (binary) project's suite already runs under act: ci.yml's Test step in
+# test_smoke_workflow and pr.yml's "Lint and test" job in test_pr_workflow.
+@pytest.mark.parametrize(
+    "combination",
+    [name for task, name in FIRST_WITH_TASK.items() if task != TASKS[0]],
+    indirect=True,
+)
 def test_generated_test_suite_passes(combination, project_copy):
     _, project = combination
     copy = project_copy(project)

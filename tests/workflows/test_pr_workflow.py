@@ -37,7 +37,8 @@ CHECKS_STEPS = [
     "Test",
 ]
 # The "checks" job (lint, the project's tests: ~2.5 min under act) is played where its outcome
-# is what the test is about; elsewhere only the report job runs.
+# is what the test is about (all green; a worse model fails its model-quality test); elsewhere
+# only the report job runs.
 REPORT_ONLY = {"job": "report"}
 IMPROVE = ("family: hist_gradient_boosting", "family: logistic")
 
@@ -191,14 +192,9 @@ def test_corrupt_data_shows_the_violations_and_fails(pr_box):
     clone = branch_with(project, "bad-data", corrupt_data, "Add a broken row")
     event = open_pr(box, clone, "bad-data")
 
-    result = box.run(event, "pr.yml")
+    result = box.run(event, "pr.yml", **REPORT_ONLY)
 
-    # The project's own tests check the project's current data against its contract too.
-    assert sorted(result.failed_steps) == [
-        ("checks", "Test"),
-        ("report", "Reproduce the pipeline"),
-    ], result.report()
-    assert "test_the_projects_data_meets_its_contract" in result.job("checks").step("Test").text
+    assert result.failed_steps == [("report", "Reproduce the pipeline")], result.report()
     outcomes = result.job("report").outcomes
     assert outcomes["Build the report"] == "success"
     assert outcomes["Post the report on the pull request"] == "success"
