@@ -85,9 +85,13 @@ def test_a_workflow_edit_with_a_zizmor_finding_fails_the_workflow_lint(
     project = project_copy(baked())
     path = project / ".github" / "workflows" / "pr.yml"
     text = path.read_text()
-    kept = "          persist-credentials: false\n"
-    assert text.count(kept) == 2  # one checkout per job
-    path.write_text(text.replace(kept, ""))  # the checkout's token stays in .git/config
+    # The report job's checkout (full history) keeps its token in .git/config.
+    kept = (
+        "          fetch-depth: 0  # origin/<base> and its dvc.lock and metrics for the diffs\n"
+        "          persist-credentials: false\n"
+    )
+    assert text.count(kept) == 1
+    path.write_text(text.replace(kept, kept.splitlines(keepends=True)[0]))
     git("commit", "--quiet", "--all", "-m", "Keep the token in the checkout", cwd=project)
     github_box.publish(project)
 
