@@ -12,6 +12,10 @@ DEMO_DIR := $(CURDIR)/build
 # The default answers' project_slug (cookiecutter.json's project_name, slugified).
 DEMO_PROJECT := $(DEMO_DIR)/customer-churn
 PYTEST_ARGS ?=
+# The Mermaid that renders the reports' charts in tests, meant to be the version GitHub draws
+# with (a comment holding a ```mermaid block with the one word `info` shows it; update both).
+MERMAID_VERSION := 11.4.1
+MERMAID_JS := .tools/mermaid-$(MERMAID_VERSION).min.js
 # Two workers, one test file each at a time (module fixtures stay in one process): most of the
 # suite is single-threaded work in subprocesses (act jobs, training), so two cores halve it.
 # Files go out in collection order, which tests/conftest.py starts with the longest ones.
@@ -32,6 +36,7 @@ $(VENV)/.installed: requirements-test.txt
 # own so that `make bench` can time each.
 demo: demo-bake
 	$(MAKE) -C $(DEMO_PROJECT) setup repro
+	@echo "The demo project is in $(DEMO_PROJECT): cd there and read its README.md."
 
 demo-bake: demo-venv
 	rm -rf $(DEMO_DIR)
@@ -48,7 +53,16 @@ $(DEMO_VENV)/.installed: requirements-demo.txt
 	$(DEMO_BIN)/uv pip install --quiet --python $(DEMO_BIN)/python --requirement requirements-demo.txt
 	touch $@
 
-test: venv
+# Only the bundled script is kept (2.5 MB): `npm pack` fetches the package without its
+# dependencies, which the bundle already holds.
+$(MERMAID_JS):
+	mkdir -p .tools/unpack
+	cd .tools/unpack && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null
+	tar -xzf .tools/unpack/mermaid-$(MERMAID_VERSION).tgz -C .tools/unpack package/dist/mermaid.min.js
+	mv .tools/unpack/package/dist/mermaid.min.js $@
+	rm -rf .tools/unpack
+
+test: venv $(MERMAID_JS)
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30 $(PYTEST_ARGS)
 
 # The end-to-end story alone (also part of `make test`), printing each step's outcome.
@@ -80,4 +94,4 @@ bench-drift: venv
 	$(BIN)/python benchmarks/drift.py
 
 clean:
-	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV)
+	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV) .tools

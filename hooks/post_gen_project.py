@@ -165,6 +165,20 @@ def record_template(answers):
     Path(".cruft.json").write_text(text + "\n", encoding="utf-8")
 
 
+def next_steps(answers):
+    """What to type after generation: the package runs inside the project's virtualenv."""
+    return "\n".join(
+        [
+            "",
+            f"Generated {answers['project_slug']}/. Next:",
+            f"  cd {answers['project_slug']}",
+            "  make setup repro    # its .venv, then the pipeline on the demo data",
+            f"  . .venv/bin/activate && python -m {answers['package_name']} --help",
+            "The project's README.md goes on from there (your own CSV, GitHub, releases).",
+        ]
+    )
+
+
 if __name__ == "__main__":
     prune(ANSWERS)
     if rerendering(ANSWERS):
@@ -173,3 +187,4 @@ if __name__ == "__main__":
         require_git()  # .cruft.json asks git for the template's commit
         record_template(ANSWERS)
         bootstrap(ANSWERS)
+        print(next_steps(ANSWERS))

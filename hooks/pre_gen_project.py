@@ -208,9 +208,42 @@ def check_cron(expression, question="drift_schedule"):
         problems.append(
             "the minute field fires more often than every 5 minutes, which GitHub does not run"
         )
+    if not problems and not fires(fields):
+        problems.append("no month has such a day, so it never fires")
     if problems:
         return [f"{question} {expression!r}: {'; '.join(problems)}; {example}."]
     return []
+
+
+# The longest each month can be (February in a leap year): a day past it never comes.
+MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def field_values(field, low, high, aliases):
+    """The numbers a valid cron field selects."""
+    values = set()
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        if base == "*":
+            start, end = low, high
+        else:
+            bounds = [int(b) if b.isdigit() else aliases[b.lower()] for b in base.split("-")]
+            start = bounds[0]
+            end = bounds[-1] if len(bounds) == 2 else (high if step else start)
+        values.update(range(start, end + 1, int(step or 1)))
+    return values
+
+
+def fires(fields):
+    """Whether a valid 5-field cron ever fires. Cron runs a day when its day of month or its
+    day of week matches if both are restricted, so only a day of month restricted alone can
+    rule out every date (e.g. '0 0 31 2 *', the 31st of February)."""
+    day_of_month, month, day_of_week = fields[2], fields[3], fields[4]
+    if day_of_month.startswith("*") or not day_of_week.startswith("*"):
+        return True
+    days = field_values(day_of_month, *CRON_FIELDS[2][1:])
+    months = field_values(month, *CRON_FIELDS[3][1:])
+    return any(day <= MONTH_DAYS[number - 1] for number in months for day in days)
 
 
 def problems_in(answers):
@@ -237,4 +270,11 @@ if __name__ == "__main__":
         )
         for problem in found:
             print(f"  - {problem}", file=sys.stderr)
+        print(
+            "Retry without retyping: give the fixed answer on the command line "
+            "(`cookiecutter <template> package_name=churn_model`), or correct it in the answers "
+            "cookiecutter saved under ~/.cookiecutter_replay/ and run "
+            "`cookiecutter --replay-file <that file> <template>`.",
+            file=sys.stderr,
+        )
         sys.exit(1)

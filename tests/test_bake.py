@@ -54,6 +54,8 @@ pyproject.toml
 schema.yaml
 src/{package}/__init__.py
 src/{package}/__main__.py
+src/{package}/axes.py
+src/{package}/progress.py
 src/{package}/bootstrap.py
 src/{package}/cli.py
 src/{package}/contract/__init__.py
@@ -91,8 +93,11 @@ src/{package}/pipeline/evaluate.py
 src/{package}/pipeline/features.py
 src/{package}/pipeline/gate.py
 src/{package}/pipeline/metrics.py
+src/{package}/pipeline/predictions.py
 src/{package}/pipeline/profile.py
 src/{package}/pipeline/remote.py
+src/{package}/pipeline/resampling.py
+src/{package}/pipeline/slices.py
 src/{package}/pipeline/split.py
 src/{package}/pipeline/train.py
 src/{package}/ops/__init__.py
@@ -115,7 +120,10 @@ src/{package}/release/tags.py
 src/{package}/release/versions.py
 src/{package}/release/views.py
 src/{package}/review/__init__.py
+src/{package}/review/charts.py
 src/{package}/review/commands.py
+src/{package}/review/comparison.py
+src/{package}/review/production.py
 src/{package}/review/report.py
 src/{package}/scoring/__init__.py
 src/{package}/scoring/batch.py
@@ -143,6 +151,7 @@ tests/registry_repos.py
 tests/test_bootstrap.py
 tests/test_cli.py
 tests/test_commit_outputs.py
+tests/test_comparison.py
 tests/test_contract.py
 tests/test_demo_data.py
 tests/test_drift.py

@@ -53,6 +53,14 @@ def test_hook_metrics_match_the_package_metrics(pre_gen_hook, package_tables):
     assert package == pre_gen_hook.METRICS_BY_TASK
 
 
+def test_the_metric_prompt_lists_each_tasks_metrics(package_tables):
+    prompt = DEFAULTS["__prompts__"]["primary_metric"]
+    listed = dict(re.findall(r"(\w+_classification|regression): ([\w, ]+)", prompt))
+    assert set(listed) == set(package_tables["METRICS"])
+    for task, names in package_tables["METRICS"].items():
+        assert set(listed[task].split(", ")) == set(names), task
+
+
 def test_hook_error_metrics_are_the_lower_is_better_ones(pre_gen_hook, package_tables):
     lower_is_better = {
         name

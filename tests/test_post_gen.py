@@ -56,3 +56,20 @@ def test_missing_dvc_stops_before_git_init_and_says_how_to_fix_it(tmp_path):
     assert "DVC is not installed in the Python running cookiecutter" in result.stderr
     assert "pip install dvc cookiecutter" in result.stderr
     assert not (project / ".git").exists()
+
+
+def test_generation_ends_with_what_to_type_next(tmp_path, capfd):
+    project = bake(tmp_path / "out", project_name="Churn Model", dvc_remote_url=str(tmp_path / "r"))
+    output = capfd.readouterr()
+    lines = output.out.strip().splitlines()
+    # DVC's own hints name steps the hook has taken (init, git add, autostage): not shown.
+    for hint in ("You can now commit", "To track the changes with git", "autostage"):
+        assert hint not in output.out + output.err
+    assert lines[-5:] == [
+        "Generated churn-model/. Next:",
+        "  cd churn-model",
+        "  make setup repro    # its .venv, then the pipeline on the demo data",
+        "  . .venv/bin/activate && python -m churn_model --help",
+        "The project's README.md goes on from there (your own CSV, GitHub, releases).",
+    ]
+    assert (project / "Makefile").read_text().count("\nsetup:") == 1

@@ -73,6 +73,13 @@ REFUSED = {
         "minute value '60' is outside 0-59",
     ),
     "cron-six-fields": ({"drift_schedule": "0 6 * * 1 2"}, "drift_schedule", "must have 5 fields"),
+    # A valid cron that never fires (actionlint would reject the generated workflow).
+    "cron-february-31": ({"drift_schedule": "0 0 31 2 *"}, "drift_schedule", "never fires"),
+    "score-cron-april-june-31": (
+        {"score_schedule": "0 4 31 apr,jun *"},
+        "score_schedule",
+        "never fires",
+    ),
     "cron-minute-60": (
         {"drift_schedule": "60 6 * * 1"},
         "drift_schedule",
@@ -246,6 +253,8 @@ def test_bad_answer_is_refused_before_anything_is_written(
     assert len(problems) == 1, f"expected exactly one problem (about {field}), got:\n{err}"
     assert problems[0].startswith(f"  - {field} "), err
     assert accepted in problems[0], err
+    assert "Retry without retyping" in err and "--replay-file" in err, err
+    assert "Traceback" not in err, err
     assert list(output.iterdir()) == []
 
 
@@ -264,6 +273,9 @@ ACCEPTED = {
     "cron-names": {"drift_schedule": "30 5 1-15 jan-jun mon-fri"},
     "cron-lists-and-steps": {"drift_schedule": "*/5 0,12 */2 * 0"},
     "cron-every-5-minutes": {"drift_schedule": "*/5 * * * *"},
+    "cron-february-29": {"drift_schedule": "0 0 29 2 *"},
+    "cron-31st-of-odd-months": {"drift_schedule": "0 0 31 */2 *"},
+    "cron-31st-or-mondays": {"drift_schedule": "0 0 31 2 1"},
     "one-letter-slug": {"project_slug": "m", "package_name": "m"},
     "slug-64": {"project_slug": "a" * 64, "package_name": "a" * 64},
     "remote-local-relative": {"dvc_remote_url": "../dvc-store"},

@@ -6,11 +6,13 @@ Each test pushes a branch, opens a pull request for it and runs pr.yml on the me
 """
 
 import json
+import re
 
 import pytest
 import yaml
 from conftest import dvc
 from github_in_a_box.origin import git
+from mermaid import assert_charts_drawn_as_written
 
 from .projects import STUMP, pinned_cml, replace, reproduced_origin
 
@@ -129,6 +131,11 @@ def test_a_pr_that_improves_the_model_gets_one_report(pr_box, tmp_path):
     artifact = box.records.artifact("pr-report")
     assert "reports/pr.md" in artifact
     assert any(name.startswith("plots/") for name in artifact)
+    # Changing the model family keeps the test rows: the base's own test predictions (pulled
+    # through DVC at main's commit) and this PR's are compared row by row.
+    assert "paired (both models on the same rows), 1,000 seeded bootstrap resamples" in report
+    assert re.search(r"quality gate ✅ PASS · \d+ metrics better, \d+ worse, \d+ within", report)
+    assert_charts_drawn_as_written(report, "pr-report-charts.png")
 
     # A second push to the same pull request updates the one comment.
     def tweak(c):

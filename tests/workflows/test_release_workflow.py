@@ -47,6 +47,7 @@ BUNDLE = [
     "profile.json",
     "release.json",
     "schema.yaml",
+    "slices.json",
 ]
 
 
@@ -159,6 +160,11 @@ def test_a_passing_version_is_released_promoted_and_deployed(release_box, first_
     for name, value in metrics.items():
         assert f"| {name} | {value:.4f} |" in card
     assert "Quality gate on `roc_auc`: ✅ passed" in card
+    # The metric across groups, from the release's own reports/slices.json.
+    slices = json.loads((box.records.root / "gh" / "releases" / V1 / "slices.json").read_text())
+    assert "## Results across groups" in card and slices["metric"] == "roc_auc"
+    first = slices["slices"][0]
+    assert f"| {first['feature']} | {first['category']} | {first['rows']} | " in card
     deployed = result.job("release").step("Deploy the production model").text
     assert '"version": "v1.0.0"' in deployed
 

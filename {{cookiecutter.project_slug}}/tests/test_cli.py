@@ -1,3 +1,4 @@
+import io
 import os
 import re
 import subprocess
@@ -63,7 +64,7 @@ def test_validate_command_exits_1_on_a_contract_violation(workspace, raw_csv, ca
     raw_csv.write_text(raw_csv.read_text().replace(",east,", ",central,"))
     assert main(["validate", str(raw_csv)]) == 1
     error = capsys.readouterr().err
-    assert error.startswith("error: ")
+    assert error.startswith("contract violated: ")  # a finding, not "error:"
     assert "region: category" in error
     assert "fix: correct the data" in error
     assert (workspace / "reports/validation.json").exists()
@@ -93,3 +94,70 @@ def test_schema_infer_command(workspace, raw_csv, task, capsys):
 def test_a_wrong_target_exits_2_with_the_columns(workspace, raw_csv, capsys):
     assert main(["schema", "infer", str(raw_csv.relative_to(workspace)), "--target", "nope"]) == 2
     assert "customer_age" in capsys.readouterr().err
+
+
+def parser_entries(parser, path=()):
+    """(command path, option or None, help) for every command and option, depth first."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield (*path, name), None, helps.get(name)
+                yield from parser_entries(sub, (*path, name))
+        elif not isinstance(action, argparse._HelpAction):
+            yield path, "/".join(action.option_strings) or action.dest, action.help
+
+
+def test_every_command_and_option_says_what_it_does():
+    entries = list(parser_entries(build_parser()))
+    silent = [
+        f"{' '.join(path)} {option or '(command)'}" for path, option, text in entries if not text
+    ]
+    assert len(entries) > 100 and silent == []
+
+
+def test_the_help_names_the_real_package():
+    text = build_parser().format_help()
+    assert f"python -m {package.__name__}" in text
+    assert text.split("\n\n")[1].startswith(f"{package.__name__}: ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["gaet"], "unknown command 'gaet': did you mean 'gate'?"),
+        (["release", "propse"], "unknown command 'propse': did you mean 'propose'?"),
+        (["zzz"], "invalid choice: 'zzz'"),
+    ],
+)
+def test_a_misspelt_command_suggests_the_nearest(argv, said, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_a_bad_flag_shows_the_subcommands_usage(capsys):
+    with pytest.raises(SystemExit):
+        main(["report", "pr", "--base", "main", "--bogus"])
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: python -m {package.__name__} report pr ")
+    assert "unrecognized arguments: --bogus" in err
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only(monkeypatch):
+    from {{ cookiecutter.package_name }} import progress
+
+    monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)
+    piped, terminal = io.StringIO(), Terminal()
+    for stream in (piped, terminal):
+        with progress.rows_progress("scoring batch.csv", stream) as advance:
+            advance(1500)
+    assert piped.getvalue() == ""
+    assert "scoring batch.csv: " in terminal.getvalue() and " rows" in terminal.getvalue()

@@ -47,6 +47,7 @@ def card(trained_project, tmp_path_factory, params):
     # The bundle's files, as build_bundle copies them from the released commit.
     for name in ("models/model.json", "models/profile.json", "metrics.json", "schema.yaml"):
         shutil.copy(trained_project / name, root)
+    shutil.copy(trained_project / "reports/slices.json", root)
     shutil.copy(PROJECT_ROOT / "dvc.yaml", root / "dvc.yaml")
     (root / "dvc.lock").write_text(LOCK)
     metrics = json.loads((root / "metrics.json").read_text())
@@ -129,6 +130,18 @@ def test_the_breakdown_matches_the_test_split(card, trained_project, task):
         assert sum(row["support"] for row in rows) == len(test_rows) - 1
         for row in rows:
             assert f"| {row['class']} | {row['support']} |" in markdown
+
+
+def test_the_card_lists_the_metric_across_groups(card, trained_project, params):
+    context, markdown, _ = card
+    slices = json.loads((trained_project / "reports/slices.json").read_text())
+
+    assert context["slices"] == slices and slices["metric"] == params.gate.metric
+    assert "## Results across groups" in markdown
+    assert slices["slices"], "the demo data has categorical features"
+    for row in slices["slices"]:
+        value = "" if row["value"] is None else f"{row['value']:.4f}"
+        assert f"| {row['feature']} | {row['category']} | {row['rows']} | {value} |" in markdown
 
 
 def test_per_class_results_are_computed_from_the_confusion_pairs(tmp_path):

@@ -194,7 +194,7 @@ def test_proposals_follow_the_model_and_the_bump_rule(repos):
         params_of(clone, release={"bump": "huge"})
 
 
-def test_a_proposal_is_tagged_only_with_a_repo_token(repos, tmp_path):
+def test_a_proposal_is_tagged_only_with_a_repo_token(repos, tmp_path, capsys):
     origin, clone, _ = repos
     summary = tmp_path / "summary.md"
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
@@ -204,6 +204,10 @@ def test_a_proposal_is_tagged_only_with_a_repo_token(repos, tmp_path):
     assert "Proposed version `demo-model@v0.1.0`" in text
     assert "git push origin 'demo-model@v0.1.0'" in text
     assert origin_tags(origin) == {}
+    # Outside Actions the terminal gets plain text: no fences or backticks.
+    printed = capsys.readouterr().out
+    assert "Proposed version demo-model@v0.1.0" in printed and "```" not in printed
+    assert "    git push origin 'demo-model@v0.1.0'" in printed
 
     propose_and_tag(Registry(), params_of(clone), environ={**env, "REPO_TOKEN": "token"})
 

@@ -159,3 +159,22 @@ def test_report_command_shows_the_notes_on_top(workspace, monkeypatch):
 
     assert cli.main(["report", "pr", "--base", "origin/main", "--note", "extra"]) == 0
     assert seen == {"base": "origin/main", "notes": ["from pull", "extra"]}
+
+
+def test_pull_says_once_that_unbuilt_outputs_wait_for_repro():
+    output = "\n".join(
+        [
+            "Collecting",
+            "WARNING: No file hash info found for '/p/models/model.joblib'. It won't be created.",
+            "WARNING: No file hash info found for '/p/metrics.json'. It won't be created.",
+            "1 file fetched",
+        ]
+    )
+    assert remote.without_unbuilt_warnings(output).splitlines() == [
+        "Collecting",
+        "1 file fetched",
+        "2 outputs are not built yet: `dvc repro` builds them.",
+    ]
+    assert (
+        remote.without_unbuilt_warnings("Everything is up to date.") == "Everything is up to date."
+    )

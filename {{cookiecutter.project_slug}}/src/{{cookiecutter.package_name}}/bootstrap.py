@@ -6,6 +6,8 @@ Safe to re-run: a repository with commits is left as it is (`cruft update` re-ru
 """
 
 import argparse
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -77,7 +79,20 @@ def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None
         run(["git", "init", "--quiet", "-b", "main"])
     from dvc.repo import Repo
 
-    repo = Repo(".") if Path(".dvc").exists() else Repo.init(".")
+    # DVC's own hints ("You can now commit...", "To track the changes with git, run...") name
+    # steps this function takes itself; a user reading them would repeat them.
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        repo = Repo(".") if Path(".dvc").exists() else Repo.init(".")
+        pushed = _track_demo_data(repo, remote_kind, remote_url, task)
+    run(["git", "add", "--all"])
+    if run(["git", "status", "--porcelain"]).strip():
+        run(["git", "commit", "--quiet", "-m", FIRST_COMMIT_MESSAGE], env=author_env(author))
+    print(f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}.")
+
+
+def _track_demo_data(repo: "Repo", remote_kind: str, remote_url: str, task: str) -> str:
+    """The remote configured, the demo data written, tracked and (to a local remote) pushed;
+    says where the data went."""
     try:
         with repo.config.edit() as config:
             # Stage the .gitignore entries DVC writes, so `git commit` after `dvc repro`
@@ -88,13 +103,9 @@ def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None
         if not DEMO_DATA.exists():
             write_csv(DEMO_DATA, task)
         repo.add(str(DEMO_DATA))
-        pushed = _push_demo_data(repo, remote_kind)
+        return _push_demo_data(repo, remote_kind)
     finally:
         repo.close()
-    run(["git", "add", "--all"])
-    if run(["git", "status", "--porcelain"]).strip():
-        run(["git", "commit", "--quiet", "-m", FIRST_COMMIT_MESSAGE], env=author_env(author))
-    print(f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}.")
 
 
 def _push_demo_data(repo: "Repo", remote_kind: str) -> str:

@@ -6,8 +6,11 @@ release, drift, scoring, serving, ops, template); heavy imports happen inside th
 """
 
 import argparse
+import difflib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from .contract import commands as contract
 from .drift import commands as drift
@@ -24,8 +27,22 @@ PACKAGE = __package__
 CAPABILITIES = (contract, pipeline, review, release, drift, scoring, serving, ops, template)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, suggesting the nearest command for a misspelt one (subcommands'
+    parsers are of the same class, so this holds at every level)."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            nearest = difflib.get_close_matches(wrong.group(1), choices, n=1, cutoff=0.6)
+            if nearest:
+                message = f"unknown command '{wrong.group(1)}': did you mean '{nearest[0]}'?"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=f"python -m {PACKAGE}",
         description=f"{PACKAGE}: the model's data contract, pipeline, reviews, releases and "
         "drift checks, batch scoring, the HTTP service and the operations report.",
@@ -39,19 +56,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _every_help_names_the_exit_status(
-    commands: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    commands: "argparse._SubParsersAction[Any]",
 ) -> None:
     for command in commands.choices.values():
         command.epilog = command.epilog or EXIT_STATUS_HELP
         for action in command._subparsers._group_actions if command._subparsers else ():
-            _every_help_names_the_exit_status(action)  # type: ignore[arg-type]
+            _every_help_names_the_exit_status(action)
+
+
+def chosen_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command `args` chose: its usage is the one to show."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None):
+            return chosen_parser(action.choices[getattr(args, action.dest)], args)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         args.handler(args)
     except ProjectError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{error.heading}: {error}", file=sys.stderr)
         return error.exit_code
     return 0

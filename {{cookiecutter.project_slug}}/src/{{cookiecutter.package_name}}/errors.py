@@ -27,6 +27,8 @@ class ProjectError(Exception):
     """A problem the user can fix; the CLI prints it without a traceback."""
 
     exit_code = USAGE
+    # How the CLI introduces it: a check that ran and failed is a finding, not an error.
+    heading = "error"
 
     def __init__(self, problem: str, fix: str = "") -> None:
         super().__init__(f"{problem}\n  fix: {fix}" if fix else problem)
@@ -38,6 +40,7 @@ class ContractViolation(ProjectError):
     """The data broke its contract (schema.yaml)."""
 
     exit_code = CHECK_FAILED
+    heading = "contract violated"
 
 
 class UnreadableCsv(ContractViolation):
@@ -54,18 +57,21 @@ class GateFailed(ProjectError):
     """The model misses its quality gate (params.yaml: gate)."""
 
     exit_code = CHECK_FAILED
+    heading = "gate failed"
 
 
 class DriftDetected(ProjectError):
     """The current data drifted from the reference: a finding, not a failure to run."""
 
     exit_code = CHECK_FAILED
+    heading = "drift found"
 
 
 class RegistryOutOfStep(ProjectError):
     """Local registry tags that origin lacks: the registry is not what others see."""
 
     exit_code = CHECK_FAILED
+    heading = "registry out of step"
 
 
 class CouldNotCheck(ProjectError):

@@ -96,7 +96,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "reference",
         help="fetch the production model's reference; the workspace's when none is in production",
     )
-    reference.add_argument("--output-dir", required=True)
+    reference.add_argument(
+        "--output-dir", required=True, help="where to write the reference model and profile"
+    )
     reference.set_defaults(handler=_drift_reference)
     simulate = steps.add_parser("simulate", help="write the demo's drifting batch for a date")
     simulate.add_argument("--date", help="YYYY-MM-DD (default: today)")

@@ -1,7 +1,7 @@
 """Predictions for the prediction-drift test and, when the current data is labelled, the
 model's metrics on it against those at release (performance decay)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..contract.schema import Schema
 from ..contract.stream import model_input
-from ..pipeline.metrics import compute_metrics, positive_label_of
+from ..pipeline.metrics import positive_label_of
+from ..pipeline.resampling import Outcomes, bootstrap, interval
 from ..tasks import CLASSIFICATION_TASKS, HIGHER_IS_BETTER
 from .decision import PerformanceDecay
 
@@ -63,14 +64,13 @@ class PerformanceTracker:
         """PerformanceDecay of `metric`, or None when the data had no target."""
         if not self.targets:
             return None
-        score = self._scorer()
-        n_rows = sum(len(chunk) for chunk in self.targets)
-        current = score(np.arange(n_rows))
+        outcomes = self._outcomes()
+        current = outcomes.metrics()
         if metric not in current or metric not in release_metrics:
             return None
         release, now = float(release_metrics[metric]), float(current[metric])
         relative = _relative_decay(metric, release, now)
-        interval = _bootstrap(score, metric, n_rows) if relative > max_decay else None
+        interval = _noise_interval(outcomes, metric) if relative > max_decay else None
         favourable = None
         if interval is not None:
             favourable = interval[1] if HIGHER_IS_BETTER[metric] else interval[0]
@@ -90,20 +90,17 @@ class PerformanceTracker:
             interval=interval,
         )
 
-    def _scorer(self) -> Callable[[npt.NDArray[np.int64]], dict[str, float]]:
-        """A function of row positions giving the metrics on those rows."""
+    def _outcomes(self) -> Outcomes:
+        """The labelled rows' targets and the model's outputs."""
         y_true = np.concatenate(self.targets)
         y_pred = np.concatenate(self.predictions)
         if self.task == "regression":
-            y_true = y_true.astype(float)
-            return lambda rows: compute_metrics(self.task, y_true[rows], y_pred[rows])
+            return Outcomes(self.task, y_true.astype(float), y_pred)
         classes = list(self.model.classes_)
         y_true = pd.Series(y_true).astype(type(classes[0])).to_numpy()
         positive = positive_label_of(self.schema, classes)
         probabilities = np.concatenate(self.probabilities)
-        return lambda rows: compute_metrics(
-            self.task, y_true[rows], y_pred[rows], probabilities[rows], classes, positive
-        )
+        return Outcomes(self.task, y_true, y_pred, probabilities, classes, positive)
 
 
 def _relative_decay(metric: str, release: float, now: float) -> float:
@@ -111,23 +108,9 @@ def _relative_decay(metric: str, release: float, now: float) -> float:
     return worse / abs(release) if release else worse
 
 
-def _bootstrap(
-    score: Callable[[npt.NDArray[np.int64]], dict[str, float]], metric: str, n_rows: int
-) -> tuple[float, float] | None:
+def _noise_interval(outcomes: Outcomes, metric: str) -> tuple[float, float] | None:
     """The 95% percentile interval of `metric` over seeded resamples of the rows; None past
     NOISE_MAX_ROWS rows or when too few resamples give a value (e.g. one class only)."""
-    if n_rows > NOISE_MAX_ROWS:
+    if len(outcomes) > NOISE_MAX_ROWS:
         return None
-    rng = np.random.default_rng(NOISE_SEED)
-    values = []
-    for _ in range(NOISE_RESAMPLES):
-        try:
-            value = float(score(rng.integers(0, n_rows, n_rows)).get(metric, np.nan))
-        except ValueError:  # a resample without both classes
-            continue
-        if np.isfinite(value):
-            values.append(value)
-    if len(values) < NOISE_RESAMPLES // 2:
-        return None
-    low, high = np.percentile(values, [2.5, 97.5])
-    return float(low), float(high)
+    return interval(bootstrap(outcomes, NOISE_RESAMPLES, NOISE_SEED)[metric])

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..axes import round_step
 from .decision import BASELINES
 
 STATUS_TITLES = {
@@ -172,13 +173,6 @@ def markdown(document: dict[str, Any]) -> str:
 
 def _text_width(text: str) -> float:
     return len(text) * CHAR_WIDTH
-
-
-def round_step(span: float, count: int) -> float:
-    """The smallest of 1, 2 or 5 times a power of ten that splits `span` into at most `count`."""
-    raw = span / count if span > 0 else 1.0
-    power = 10 ** math.floor(math.log10(raw))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
 
 
 def _tick_text(value: float, step: float, scale: float = 1.0, suffix: str = "") -> str:

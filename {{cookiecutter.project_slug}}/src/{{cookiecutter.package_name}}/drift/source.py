@@ -30,6 +30,7 @@ from ..contract.stream import (
     is_url,
 )
 from ..errors import CouldNotCheck
+from ..progress import rows_progress
 
 GLOB_CHARACTERS = re.compile(r"[*?\[]")
 
@@ -116,16 +117,18 @@ def read_batches(
     for path in files.paths:
         file_format = format_of(path, files.format)
         try:
-            for table in arrow_chunks(path, file_format, chunk_rows):
-                frame = checked_frame(table, schema, path, tally)
-                for name in keep:
-                    if name not in table.column_names:
-                        raise CouldNotCheck(
-                            f"{path} has no {name} column to join the labels on",
-                            "key drift.labels by columns the current data has",
-                        )
-                    frame[name] = table.column(name).cast(pa.string()).to_pandas()
-                yield frame
+            with rows_progress(f"checking {path}") as advance:
+                for table in arrow_chunks(path, file_format, chunk_rows):
+                    frame = checked_frame(table, schema, path, tally)
+                    for name in keep:
+                        if name not in table.column_names:
+                            raise CouldNotCheck(
+                                f"{path} has no {name} column to join the labels on",
+                                "key drift.labels by columns the current data has",
+                            )
+                        frame[name] = table.column(name).cast(pa.string()).to_pandas()
+                    advance(table.num_rows)
+                    yield frame
         except CouldNotCheck:
             raise
         except (OSError, pa.ArrowException, UnicodeDecodeError, ValueError) as error:

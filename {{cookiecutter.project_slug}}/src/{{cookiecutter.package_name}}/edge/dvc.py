@@ -99,6 +99,12 @@ def use_credentials() -> None:
 def workspace_output_text(path: str | Path, root: str | Path = ".") -> str:
     """A pipeline output's text in the work tree, refused unless its md5 is the one the work
     tree's dvc.lock records (the outputs of another run or branch would describe another model)."""
+    return checked_workspace_output(path, root).read_text(encoding="utf-8")
+
+
+def checked_workspace_output(path: str | Path, root: str | Path = ".") -> Path:
+    """A pipeline output's path in the work tree, refused unless its md5 is the one the work
+    tree's dvc.lock records."""
     root, path = Path(root), Path(path)
     lock = root / paths.DVC_LOCK
     expected = lock_entries(lock.read_text(encoding="utf-8") if lock.is_file() else "")
@@ -117,7 +123,7 @@ def workspace_output_text(path: str | Path, root: str | Path = ".") -> str:
             f"(md5 {entry['md5']}): it comes from another run or branch",
             "run `dvc checkout` to restore the recorded outputs, or `dvc repro` to rebuild them",
         )
-    return (root / path).read_text(encoding="utf-8")
+    return root / path
 
 
 class CommitOutputs:

@@ -62,6 +62,19 @@ def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return environ.get("GITHUB_ACTIONS") == "true"
 
 
+def terminal_text(markdown: str) -> str:
+    """Markdown meant for a job summary, as plain text for a terminal: code blocks indented,
+    no fences, backticks or emphasis."""
+    lines = []
+    in_code = False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        lines.append(f"    {line}" if in_code else line.replace("`", "").replace("**", ""))
+    return "\n".join(lines) + "\n"
+
+
 def append_summary(text: str, environ: Mapping[str, str] | None = None) -> bool:
     """Add markdown to the job summary; False outside Actions."""
     return _append((os.environ if environ is None else environ).get("GITHUB_STEP_SUMMARY"), text)

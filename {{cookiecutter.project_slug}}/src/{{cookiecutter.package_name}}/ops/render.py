@@ -11,6 +11,8 @@ from html import escape
 from itertools import pairwise
 from typing import Any
 
+from ..axes import round_step
+
 Figure = dict[str, Any]
 MAX_WEEKS, MAX_ROWS = 26, 50
 # More category labels than this on one axis overlap even rotated: then one in k is written.
@@ -116,9 +118,7 @@ class Chart:
         span = high - low if high > low else abs(high) / 10 or 1.0
         # About five steps of 1, 2 or 5 times a power of ten; whole ones for counts.
         whole = all(isinstance(v, int) for v in values)
-        power = 10 ** math.floor(math.log10(span / 5))
-        steps = [m * power for m in (1, 2, 5, 10)]
-        step = next(m for m in steps if m >= span / 5 * (1 - 1e-9) and (m >= 1 or not whole))
+        step = max(round_step(span, 5), 1.0) if whole else round_step(span, 5)
         start = 0.0 if self.from_zero else math.floor(round(low / step, 9)) * step
         start -= step if start >= low and not self.from_zero else 0.0
         count = max(1, math.ceil(round((high - start) / step, 9)))

@@ -1,4 +1,5 @@
-"""The evaluate stage: score the model on the test split; write metrics.json and plot tables.
+"""The evaluate stage: score the model on the test split; write metrics.json, plot tables, the
+test predictions (for later comparisons) and the metric per slice.
 
 The plot tables are exactly the files dvc.yaml's top-level `plots:` lists for the task.
 """
@@ -19,7 +20,9 @@ from ..contract.schema import Schema, load_schema
 from ..params import Params
 from .features import limited_threads
 from .gate import judge
-from .metrics import compute_metrics, positive_label_of
+from .predictions import outcomes_of, write_outcomes
+from .resampling import Outcomes
+from .slices import slice_table
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -102,25 +105,29 @@ def feature_importance(
     return table.sort_values("importance", ascending=False, kind="stable")
 
 
+def plot_tables(outcomes: Outcomes, seed: int) -> dict[str, pd.DataFrame]:
+    """The task's plot tables except feature importance."""
+    if outcomes.task == "regression":
+        return regression_tables(outcomes.y_true, outcomes.y_pred, seed)
+    tables = {
+        "confusion_matrix.csv": pd.DataFrame(
+            {"actual": outcomes.y_true, "predicted": outcomes.y_pred}
+        )
+    }
+    if outcomes.task == "binary_classification":
+        assert outcomes.probabilities is not None and outcomes.classes is not None
+        positive = list(outcomes.classes).index(outcomes.positive_label)
+        scores = outcomes.probabilities[:, positive]
+        tables.update(binary_curves(outcomes.y_true, scores, outcomes.positive_label))
+    return tables
+
+
 def score(
     model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: str, seed: int
 ) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
     """metrics.json's content and the task's plot tables except feature importance."""
-    y_true = frame[schema.target].to_numpy()
-    features = frame[schema.features]
-    y_pred = model.predict(features)
-    if task == "regression":
-        return compute_metrics(task, y_true, y_pred), regression_tables(y_true, y_pred, seed)
-    classes = list(model.classes_)
-    probabilities = model.predict_proba(features)
-    tables = {"confusion_matrix.csv": pd.DataFrame({"actual": y_true, "predicted": y_pred})}
-    if task == "multiclass_classification":
-        return compute_metrics(task, y_true, y_pred, probabilities, classes), tables
-    positive_label = positive_label_of(schema, classes)
-    positive_scores = probabilities[:, classes.index(positive_label)]
-    tables.update(binary_curves(y_true, positive_scores, positive_label))
-    metrics = compute_metrics(task, y_true, y_pred, probabilities, classes, positive_label)
-    return metrics, tables
+    outcomes = outcomes_of(model, frame, schema, task)
+    return outcomes.metrics(), plot_tables(outcomes, seed)
 
 
 def evaluate_file(params: Params) -> None:
@@ -130,9 +137,14 @@ def evaluate_file(params: Params) -> None:
     test = pd.read_parquet(paths.TEST_SPLIT)
     seed = params.model.seed
     with limited_threads():
-        metrics, tables = score(model, test, schema, task, seed)
+        outcomes = outcomes_of(model, test, schema, task)
+        tables = plot_tables(outcomes, seed)
         tables["feature_importance.csv"] = feature_importance(model, test, schema, task, seed)
+    metrics = outcomes.metrics()
     paths.METRICS.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_outcomes(outcomes, paths.TEST_PREDICTIONS)
+    slices = slice_table(test, outcomes, schema, params.gate.metric)
+    paths.SLICES.write_text(json.dumps(slices, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(paths.PLOTS, ignore_errors=True)  # the folder is this stage's output alone
     paths.PLOTS.mkdir(parents=True)
     for name in PLOTS_BY_TASK[task]:

@@ -6,6 +6,7 @@ generator is deterministic, is checked against the md5 its .dvc file records) an
 that the pull-request report shows on top.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,19 @@ def restore_from_source(tracked: TrackedFile, task: str) -> str:
     )
 
 
+# DVC warns once per output that dvc.lock does not record yet (a fresh project, a new stage):
+# `dvc repro` builds them, so one line says it instead.
+UNBUILT = re.compile(r"^WARNING: No file hash info found for '.*'\. It won't be created\.$")
+
+
+def without_unbuilt_warnings(output: str) -> str:
+    lines = output.splitlines()
+    kept = [line for line in lines if not UNBUILT.match(line)]
+    if len(kept) < len(lines):
+        kept.append(f"{len(lines) - len(kept)} outputs are not built yet: `dvc repro` builds them.")
+    return "\n".join(kept)
+
+
 def pull(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> list[str]:
     """`dvc pull --run-cache --allow-missing`, then rebuild any tracked raw data still missing.
 
@@ -74,7 +88,7 @@ def pull(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> list[st
         dvc("remote", "modify", "--local", paths.DVC_REMOTE, "keyfile", env["DVC_SSH_KEYFILE"])
     code, output = dvc("pull", "--run-cache", "--allow-missing", env=env)
     if output:
-        print(output)
+        print(without_unbuilt_warnings(output))
     notes = []
     if code != 0:
         notes.append(

@@ -159,6 +159,7 @@ def card_context(
         "metrics": json.loads((bundle / paths.METRICS.name).read_text(encoding="utf-8")),
         "gate": report.as_dict(),
         "breakdown": {"kind": kind, "rows": rows},
+        "slices": _optional_json(bundle / paths.SLICES.name),
         "latency": latency,
         "lineage": {
             "model_md5": lock_entries(lock_text).get(model_path, {}).get("md5"),
@@ -166,6 +167,10 @@ def card_context(
             "params_file": "params.yaml",
         },
     }
+
+
+def _optional_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def artifact_description(root: str | Path) -> str:
@@ -181,6 +186,7 @@ def render_model_card(
 ) -> list[Path]:
     """Execute the model card notebook on `context`; write model_card.html and model_card.md."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbconvert import HTMLExporter, MarkdownExporter
     from nbconvert.preprocessors import ExecutePreprocessor
 
@@ -188,8 +194,13 @@ def render_model_card(
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / CARD_CONTEXT).write_text(json.dumps(context, indent=2), encoding="utf-8")
         card = nbformat.read(notebook, as_version=4)
+        # A local socket, not TCP: nothing listens on the network while the card runs (and the
+        # kernel has no unencrypted-TCP warning to print).
+        kernel = KernelManager(
+            kernel_name="python3", transport="ipc", ip=str(Path(folder) / "kernel")
+        )
         ExecutePreprocessor(timeout=120, kernel_name="python3").preprocess(
-            card, {"metadata": {"path": folder}}
+            card, {"metadata": {"path": folder}}, km=kernel
         )
     paths = []
     for exporter, name in [(HTMLExporter, "model_card.html"), (MarkdownExporter, "model_card.md")]:
@@ -219,6 +230,8 @@ def build_bundle(
     _, model_path = model_artifact(registry.root / paths.DVC_YAML)
     for path in (Path(model_path), *BUNDLED_OUTPUTS):
         outputs.get(path, output_dir / path.name)
+    if paths.SLICES.as_posix() in outputs.lock:  # versions evaluated before slices have none
+        outputs.get(paths.SLICES, output_dir / paths.SLICES.name)
     for path in COMMITTED_FILES:
         text = show_file(version.commit, path.as_posix(), cwd=registry.root)
         if text is None:

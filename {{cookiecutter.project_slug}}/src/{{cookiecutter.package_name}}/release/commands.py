@@ -152,7 +152,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         step.add_argument("--tag", required=True, help="the version tag, e.g. <model>@v1.2.0")
         step.set_defaults(handler=handler)
         if name == "verify":
-            step.add_argument("--default-branch", default="main")
+            step.add_argument(
+                "--default-branch", default="main", help="the branch a release must be on"
+            )
         if name in ("gate", "bundle", "assign"):
             step.add_argument("--stage", default="production", help="the stage it goes to")
         if name == "bundle":
@@ -171,8 +173,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     propose.set_defaults(handler=_release_propose)
     create = steps.add_parser("create", help="tag a commit as a version and push the tag")
     create.add_argument("--version", required=True, help="e.g. v1.2.0")
-    create.add_argument("--rev", default="HEAD")
-    create.add_argument("--message", default="")
+    create.add_argument("--rev", default="HEAD", help="the commit to register (default: HEAD)")
+    create.add_argument("--message", default="", help="the version tag's message")
     create.add_argument("--no-push", action="store_true", help="only create the local tag")
     create.set_defaults(handler=_release_create)
 
@@ -183,7 +185,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 def _register_promote(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     promote = commands.add_parser("promote", help="assign a stage to a version (rollback too)")
     promote.add_argument("--version", required=True, help="e.g. v1.2.0")
-    promote.add_argument("--stage", default="production")
+    promote.add_argument("--stage", default="production", help="the stage to assign")
     promote.add_argument("--message", default="", help="why, recorded in the stage tag")
     promote.add_argument("--no-push", action="store_true", help="only create the local tags")
     promote.set_defaults(handler=_promote)
@@ -197,7 +199,7 @@ def _register_registry(commands: "argparse._SubParsersAction[argparse.ArgumentPa
         ("history", _registry_history, "every registration and stage change, oldest first"),
     ]:
         view = views.add_parser(name, help=text)
-        view.add_argument("--json", action="store_true")
+        view.add_argument("--json", action="store_true", help="print JSON instead of a table")
         view.set_defaults(handler=handler)
     sync = views.add_parser("sync", help="fetch origin's tags; compare with `git ls-remote`")
     sync.add_argument("--prune", action="store_true", help="drop tags origin does not have")
@@ -206,6 +208,6 @@ def _register_registry(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     chosen = fetch.add_mutually_exclusive_group(required=True)
     chosen.add_argument("--stage", help="the version in this stage, e.g. production")
     chosen.add_argument("--version", help="this version, e.g. v1.2.0")
-    fetch.add_argument("--output-dir", required=True)
+    fetch.add_argument("--output-dir", required=True, help="where to write the files")
     fetch.add_argument("--no-refresh", action="store_true", help="do not fetch tags from origin")
     fetch.set_defaults(handler=_registry_fetch)

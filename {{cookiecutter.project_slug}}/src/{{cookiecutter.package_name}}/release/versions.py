@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from .. import paths
 from ..edge.dvc import lock_entries
 from ..edge.git import show_file, tagger
-from ..edge.github import append_summary
+from ..edge.github import append_summary, in_actions, terminal_text
 from ..params import ModelParams, Params, load_params
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def propose_and_tag(
         print(outcome.message)
         created = bool(outcome.created)
     text = proposal_markdown(registry, proposal, created)
-    print(text)
+    print(text if in_actions(environ) else terminal_text(text))
     append_summary(text, environ)
     return text
 

@@ -17,7 +17,7 @@ def _report_pr(args: argparse.Namespace) -> None:
 def _gate(_args: argparse.Namespace) -> None:
     from ..edge.dvc import workspace_output_text
     from ..pipeline.gate import judge, require
-    from .report import production_for_report
+    from .production import production_for_report
 
     params = load_params()
     metrics = json.loads(workspace_output_text(paths.METRICS))

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ..contract.stream import ContractTally, arrow_chunks, checked_frame, filesystem
 from ..errors import CouldNotCheck
+from ..progress import rows_progress
 from .model import ScoringModel
 
 ROW = "row"  # the row's position in the input, when the contract declares no `ids`
@@ -59,13 +60,15 @@ def _write(model: ScoringModel, source: str, handle: Any, chunk_rows: int) -> Sc
     scored_at = datetime.now(UTC).replace(microsecond=0)
     writer = None
     try:
-        for table in _chunks(model, source, chunk_rows):
-            frame = checked_frame(table, model.schema, source, tally)
-            scored = _scored(model, frame, table, summary.rows, scored_at)
-            writer = writer or pq.ParquetWriter(handle, scored.schema)
-            writer.write_table(scored)
-            summary.rows += table.num_rows
-            summary.chunks += 1
+        with rows_progress(f"scoring {source}") as advance:
+            for table in _chunks(model, source, chunk_rows):
+                frame = checked_frame(table, model.schema, source, tally)
+                scored = _scored(model, frame, table, summary.rows, scored_at)
+                writer = writer or pq.ParquetWriter(handle, scored.schema)
+                writer.write_table(scored)
+                summary.rows += table.num_rows
+                summary.chunks += 1
+                advance(table.num_rows)
     finally:
         if writer is not None:
             writer.close()  # before the handle closes, whatever happened

@@ -71,5 +71,5 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="re-render with changed answers (e.g. dvc_remote=s3 dvc_remote_url=s3://b/p) at the "
         "project's template commit; DVC's remote follows dvc_remote_url",
     )
-    answer.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    answer.add_argument("assignments", nargs="+", metavar="KEY=VALUE", help="the answers to change")
     answer.set_defaults(handler=_answer)
