@@ -56,6 +56,7 @@ src/{package}/__init__.py
 src/{package}/__main__.py
 src/{package}/axes.py
 src/{package}/progress.py
+src/{package}/svgchart.py
 src/{package}/bootstrap.py
 src/{package}/cli.py
 src/{package}/contract/__init__.py
@@ -112,6 +113,7 @@ src/{package}/release/__init__.py
 src/{package}/release/baseline.py
 src/{package}/release/card.py
 src/{package}/release/commands.py
+src/{package}/release/pictures.py
 src/{package}/release/fetch.py
 src/{package}/release/publish.py
 src/{package}/release/registry.py

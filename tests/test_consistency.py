@@ -241,9 +241,9 @@ def test_cml_is_installed_at_the_makefile_version_only(baked):
 
 @pytest.mark.parametrize("remote", DEFAULTS["dvc_remote"])
 def test_every_pull_from_the_remote_gets_its_credentials(baked, remote):
-    """Each step that pulls from the DVC remote carries the same credential wiring, and its job
-    may request an OIDC token for a cloud remote: a step without them would silently retrain
-    from source on every run."""
+    """Each step that reads the DVC remote (pulls, and the PR report reading the base's test
+    predictions) carries the same credential wiring, and its job may request an OIDC token for
+    a cloud remote: a step without them would silently retrain from source on every run."""
     answers = next(a for a in COMBINATIONS.values() if a.get("dvc_remote", "local") == remote)
     project = baked(**answers)
     wiring, pulls = set(), 0
@@ -253,15 +253,17 @@ def test_every_pull_from_the_remote_gets_its_credentials(baked, remote):
                 if str(step.get("run", "")).split()[:2] not in (
                     ["make", "pull"],
                     ["make", "repro"],
+                    ["make", "report"],
                 ):
                     continue
                 pulls += 1
-                wiring.add(json.dumps(step.get("env") or {}, sort_keys=True))
+                env = {k: v for k, v in (step.get("env") or {}).items() if k != "BASE_REF"}
+                wiring.add(json.dumps(env, sort_keys=True))
                 oidc = (job.get("permissions") or {}).get("id-token")
                 assert oidc == ("write" if remote in ("s3", "gs", "azure") else None), (
                     f"{path.name} job {name}: id-token is {oidc!r}"
                 )
-    assert pulls >= 3  # pr.yml, ci.yml, drift.yml
+    assert pulls >= 4  # pr.yml (pull, report), ci.yml, drift.yml
     (env,) = wiring
     assert (env == "{}") == (remote == "local"), env
 

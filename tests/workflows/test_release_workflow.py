@@ -11,6 +11,7 @@ import json
 import random
 
 import pytest
+from browser import OUTPUT, page_layout
 from conftest import dvc, project_env, run
 from github_in_a_box.origin import git
 
@@ -160,6 +161,14 @@ def test_a_passing_version_is_released_promoted_and_deployed(release_box, first_
     for name, value in metrics.items():
         assert f"| {name} | {value:.4f} |" in card
     assert "Quality gate on `roc_auc`: ✅ passed" in card
+    # The generated card's prose is still the placeholder: said on top, and warned at verify.
+    assert "**Not written yet:** Intended use, Limitations" in card
+    verified = result.job("release").step("Verify the tag").text
+    assert "::warning title=Model card not written::" in verified
+    # The HTML card draws ROC, precision-recall and importance charts, within 1280 px.
+    page = box.records.root / "gh" / "releases" / V1 / "model_card.html"
+    layout = page_layout(page, screenshot=OUTPUT / "model-card.png")
+    assert layout["svgs"] == 3 and layout["scroll_width"] <= layout["client_width"], layout
     # The metric across groups, from the release's own reports/slices.json.
     slices = json.loads((box.records.root / "gh" / "releases" / V1 / "slices.json").read_text())
     assert "## Results across groups" in card and slices["metric"] == "roc_auc"

@@ -197,3 +197,30 @@ def test_bootstrap_of_one_class_gives_no_auc():
     outcomes = binary(61, rows=40)
     one_class = outcomes.take(np.flatnonzero(outcomes.y_true == 1))
     assert interval(bootstrap(one_class, resamples=50)["roc_auc"]) is None
+
+
+def test_an_unreadable_base_gives_no_verdict_and_says_why(tmp_path, monkeypatch):
+    from {{ cookiecutter.package_name }}.review import comparison
+
+    class NoCredentialsError(Exception):
+        pass
+
+    class Refusing:
+        def __init__(self, *args):
+            raise NoCredentialsError("Unable to locate credentials")
+
+    import subprocess
+
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@b.c"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=tmp_path, check=True)
+    write_outcomes(binary(71), tmp_path / "new.parquet")
+    monkeypatch.setattr(comparison, "checked_workspace_output", lambda *a: tmp_path / "new.parquet")
+    monkeypatch.setattr(comparison, "CommitOutputs", Refusing)
+    monkeypatch.setattr(comparison, "use_credentials", lambda: None)
+    result = comparison.compare_with_base("HEAD", root=tmp_path)
+    assert result.intervals == {} and result.new is not None
+    assert result.note == (
+        "the base `HEAD`'s test predictions could not be read "
+        "(NoCredentialsError: Unable to locate credentials)"
+    )

@@ -1,6 +1,7 @@
 """The model card: notebooks/model_card.ipynb rendered from a trained project's files."""
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from conftest import PROJECT_ROOT
 
 from {{ cookiecutter.package_name }}.pipeline.gate import judge
 from {{ cookiecutter.package_name }}.release import card as release
+from {{ cookiecutter.package_name }}.release import pictures
 from {{ cookiecutter.package_name }}.release.tags import Version
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "model_card.ipynb"
@@ -72,7 +74,10 @@ def card(trained_project, tmp_path_factory, params):
     (root / "reports").mkdir()
     (root / "reports/latency.json").write_text(json.dumps(LATENCY))
     latency = release.latency_record(version, root)
-    context = release.card_context(root, version, params, report, results, latency)
+    plots = trained_project / "plots"
+    tables = {path.name: pictures.read_table(path) for path in plots.glob("*.csv")}
+    drawn = pictures.pictures_of(params.task, tables)
+    context = release.card_context(root, version, params, report, results, latency, drawn)
     release.render_model_card(context, root, NOTEBOOK)
     return context, (root / "model_card.md").read_text(), (root / "model_card.html").read_text()
 
@@ -182,3 +187,69 @@ def test_latency_measured_on_another_commit_is_left_out(tmp_path, capsys):
     assert release.latency_record(version, tmp_path) is None
     assert "not m@v1.2.0: the model card shows no latency" in capsys.readouterr().out
     assert release.latency_record(version, tmp_path / "elsewhere") is None
+
+
+CHARTS_BY_TASK = {
+    "binary_classification": [
+        "ROC curve",
+        "Precision-recall curve",
+        "Permutation feature importance",
+    ],
+    "multiclass_classification": ["Permutation feature importance"],
+    "regression": ["Residual quantiles", "Permutation feature importance"],
+}
+
+
+def test_the_html_card_draws_the_charts_and_the_markdown_card_tabulates_them(card, task):
+    context, markdown, html = card
+    titles = re.findall(r'<svg [^>]*aria-label="([^"]*)"', html)
+    assert titles == CHARTS_BY_TASK[task]
+    assert "<svg" not in markdown  # GitHub shows no inline SVG in release notes
+    assert "The HTML card draws these; here are their numbers." in markdown
+    assert "The HTML card draws these" not in html
+    for chart in context["pictures"]["charts"]:
+        assert f"### {chart['heading']}" in markdown
+        first = chart["rows"][0]
+        cells = [v if isinstance(v, str) else f"{v:.4f}" for v in map(first.get, chart["columns"])]
+        assert f"| {' | '.join(cells)} |" in markdown
+    confusion = context["pictures"]["confusion"]
+    if task == "regression":
+        assert confusion is None
+    else:
+        assert (
+            "Confusion matrix (test split)" in html and "background:rgba(76,120,168,1.00)" in html
+        )
+        assert sum(map(sum, confusion["counts"])) == sum(
+            r["support"] for r in context["breakdown"]["rows"]
+        )
+
+
+def test_integer_bounds_print_as_integers(card):
+    context, markdown, _ = card
+    columns = context["training_data"]["columns"]
+    whole = [
+        name
+        for name, c in columns.items()
+        if isinstance(c.get("min"), float) and c["min"].is_integer()
+    ]
+    assert whole, "the demo data has integer columns"
+    for name in whole:
+        low, high = int(columns[name]["min"]), columns[name]["max"]
+        high = int(high) if float(high).is_integer() else f"{high:.4f}"
+        assert f"| {name} | numeric | {columns[name]['nulls']} | {low} | {high} |" in markdown
+
+
+def test_the_placeholder_prose_is_flagged_on_top(card):
+    _, markdown, _ = card
+    top = markdown.split("## Intended use")[0]
+    assert "**Not written yet:** Intended use, Limitations" in top
+    assert "**Quality gate ✅ passed** on" in top and "version `v1.2.0`" in top
+
+
+def test_written_sections_are_not_flagged():
+    text = NOTEBOOK.read_text()
+    assert pictures.unwritten_sections(text) == ["Intended use", "Limitations"]
+    edited = text.replace("Replace this paragraph with", "It ranks customers by").replace(
+        "Replace or extend this with", "We know"
+    )
+    assert pictures.unwritten_sections(edited) == []

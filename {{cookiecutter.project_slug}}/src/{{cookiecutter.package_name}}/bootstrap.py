@@ -8,10 +8,11 @@ Safe to re-run: a repository with commits is left as it is (`cruft update` re-ru
 import argparse
 import contextlib
 import io
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -81,13 +82,27 @@ def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None
 
     # DVC's own hints ("You can now commit...", "To track the changes with git, run...") name
     # steps this function takes itself; a user reading them would repeat them.
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with _dvc_hints_silenced():
         repo = Repo(".") if Path(".dvc").exists() else Repo.init(".")
         pushed = _track_demo_data(repo, remote_kind, remote_url, task)
     run(["git", "add", "--all"])
     if run(["git", "status", "--porcelain"]).strip():
         run(["git", "commit", "--quiet", "-m", FIRST_COMMIT_MESSAGE], env=author_env(author))
     print(f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}.")
+
+
+@contextlib.contextmanager
+def _dvc_hints_silenced() -> Iterator[None]:
+    """DVC's informational output off (its logger below warnings, its console captured);
+    warnings and errors still show."""
+    logger = logging.getLogger("dvc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 def _track_demo_data(repo: "Repo", remote_kind: str, remote_url: str, task: str) -> str:

@@ -18,6 +18,7 @@ from ..errors import ProjectError
 from ..params import Params
 from ..pipeline.gate import GateReport
 from .baseline import params_at
+from .pictures import card_pictures, unwritten_sections
 from .tags import Version, model_artifact
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def card_context(
     report: GateReport,
     results: Breakdown,
     latency: dict[str, Any] | None = None,
+    pictures: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the model card shows, as JSON-able data, from the release's files copied
     into `bundle` (see build_bundle) and its per-class or per-segment `results`."""
@@ -160,6 +162,7 @@ def card_context(
         "gate": report.as_dict(),
         "breakdown": {"kind": kind, "rows": rows},
         "slices": _optional_json(bundle / paths.SLICES.name),
+        "pictures": pictures or {"charts": [], "confusion": None},
         "latency": latency,
         "lineage": {
             "model_md5": lock_entries(lock_text).get(model_path, {}).get("md5"),
@@ -188,9 +191,10 @@ def render_model_card(
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbconvert import HTMLExporter, MarkdownExporter
-    from nbconvert.preprocessors import ExecutePreprocessor
+    from nbconvert.preprocessors import ExecutePreprocessor, TagRemovePreprocessor
 
     output_dir = Path(output_dir)
+    context = {**context, "unwritten": unwritten_sections(Path(notebook).read_text("utf-8"))}
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / CARD_CONTEXT).write_text(json.dumps(context, indent=2), encoding="utf-8")
         card = nbformat.read(notebook, as_version=4)
@@ -203,8 +207,18 @@ def render_model_card(
             card, {"metadata": {"path": folder}}, km=kernel
         )
     paths = []
-    for exporter, name in [(HTMLExporter, "model_card.html"), (MarkdownExporter, "model_card.md")]:
-        body, _ = exporter(exclude_input=True, exclude_input_prompt=True).from_notebook_node(card)
+    # Charts are drawn in the HTML card; the markdown card (the release notes, where GitHub
+    # shows no inline SVG) has their numbers as tables instead.
+    exporters = [
+        (HTMLExporter, "model_card.html", "markdown-only"),
+        (MarkdownExporter, "model_card.md", "html-only"),
+    ]
+    for exporter_class, name, left_out in exporters:
+        exporter = exporter_class(exclude_input=True, exclude_input_prompt=True)
+        exporter.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={left_out}, enabled=True), enabled=True
+        )
+        body, _ = exporter.from_notebook_node(card)
         (output_dir / name).write_text(body, encoding="utf-8")
         paths.append(output_dir / name)
     return paths
@@ -240,10 +254,11 @@ def build_bundle(
     params = params_at(registry, version.commit, version.tag)
     with tempfile.TemporaryDirectory() as folder:
         results = breakdown(outputs, params.task, folder)
+        pictures = card_pictures(outputs, params.task, folder)
     latency = latency_record(version, registry.root)
     if latency is not None:
         write_json(output_dir / paths.LATENCY_REPORT.name, latency)
-    context = card_context(output_dir, version, params, report, results, latency)
+    context = card_context(output_dir, version, params, report, results, latency, pictures)
     (output_dir / paths.DVC_YAML.name).unlink()  # read for the card; not part of the bundle
     lineage = {
         key: context[key]

@@ -21,9 +21,11 @@ from ..edge.dvc import (
     run_dvc,
 )
 from ..edge.git import show_file
+from ..edge.github import in_actions
 from ..errors import ProjectError
 from ..pipeline.gate import GateReport, judge, require
 from .baseline import params_at, production_metrics
+from .pictures import unwritten_sections
 from .tags import PRODUCTION, Version, model_artifact, normalize_version
 
 if TYPE_CHECKING:
@@ -68,7 +70,26 @@ def verify(registry: "Registry", tag: str, default_branch: str = "main") -> Vers
             f"the change into {default_branch} and tag that commit",
         )
     print(f"{tag} releases commit {version.commit[:7]}, which is on {default_branch}")
+    warn_unwritten_card(registry, version)
     return version
+
+
+def warn_unwritten_card(registry: "Registry", version: Version) -> list[str]:
+    """Warn (never refuse) when the model card's prose at the released commit is still the
+    template's placeholder; returns the sections named."""
+    notebook = show_file(version.commit, paths.MODEL_CARD_NOTEBOOK.as_posix(), cwd=registry.root)
+    unwritten = unwritten_sections(notebook) if notebook else []
+    if unwritten:
+        message = (
+            f"the model card's {', '.join(unwritten)} still hold the template's placeholder "
+            f"text at {version.tag}; edit {paths.MODEL_CARD_NOTEBOOK} for the next release"
+        )
+        print(
+            f"::warning title=Model card not written::{message}"
+            if in_actions()
+            else f"warning: {message}"
+        )
+    return unwritten
 
 
 def checked_out(registry: "Registry", version: Version) -> None:

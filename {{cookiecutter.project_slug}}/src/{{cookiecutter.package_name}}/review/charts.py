@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..axes import round_step
+from ..axes import even_grid, on_grid, round_step
 from ..pipeline.evaluate import binary_curves
 from ..pipeline.resampling import Outcomes
 
@@ -108,23 +108,14 @@ def line_chart(
     return [*rows, "```"]
 
 
-def _on_grid(x: Floats, y: Floats, grid: Floats) -> Floats:
-    """y at the grid's x values, linearly between the curve's points; where x repeats, the
-    largest y is kept (the curve's upper envelope)."""
-    order = np.lexsort((y, x))
-    x, y = x[order], y[order]
-    last = np.r_[x[1:] != x[:-1], True]
-    return np.interp(grid, x[last], y[last])
-
-
 def curve_charts(base: Outcomes | None, new: Outcomes) -> list[str]:
     """Base (grey) against this PR (blue): ROC and precision-recall curves for a
     binary classifier, residual quantiles for regression; nothing for multiclass."""
-    grid = np.arange(0.0, 1.0 + CURVE_STEP / 2, CURVE_STEP)
+    grid = even_grid(0.0, 1.0, CURVE_STEP)
     models = [m for m in (base, new) if m is not None]
     legend = "base (grey) vs this PR (blue)" if base is not None else "this PR"
     if new.task == "regression":
-        levels = np.arange(QUANTILES[0], QUANTILES[1] + CURVE_STEP / 2, CURVE_STEP)
+        levels = even_grid(*QUANTILES, CURVE_STEP)
         lines = [
             np.quantile(m.y_true.astype(float) - m.y_pred.astype(float), levels) for m in models
         ]
@@ -143,9 +134,9 @@ def curve_charts(base: Outcomes | None, new: Outcomes) -> list[str]:
         scores = model.probabilities[:, list(model.classes).index(model.positive_label)]
         tables = binary_curves(model.y_true, scores, model.positive_label)
         curve = tables["roc.csv"]
-        roc.append(_on_grid(curve["fpr"].to_numpy(), curve["tpr"].to_numpy(), grid))
+        roc.append(on_grid(curve["fpr"].to_numpy(), curve["tpr"].to_numpy(), grid))
         curve = tables["precision_recall.csv"]
-        precision.append(_on_grid(curve["recall"].to_numpy(), curve["precision"].to_numpy(), grid))
+        precision.append(on_grid(curve["recall"].to_numpy(), curve["precision"].to_numpy(), grid))
     return [
         *line_chart(
             f"ROC curve: {legend}", "false positive rate", (0, 1), "true positive rate", roc

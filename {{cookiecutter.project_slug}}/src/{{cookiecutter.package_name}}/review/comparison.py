@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from .. import paths
-from ..edge.dvc import CommitOutputs, checked_workspace_output
+from ..edge.dvc import CommitOutputs, checked_workspace_output, use_credentials
 from ..edge.git import run_git
 from ..errors import ProjectError
 from ..pipeline.predictions import read_outcomes
@@ -94,6 +94,7 @@ def compare_with_base(base: str, root: str | Path = ".") -> Comparison:
     result = run_git("rev-parse", "--verify", base + "^{commit}", cwd=root, check=False)
     if result.returncode != 0:
         return Comparison({}, note=f"the base `{base}` is not a known revision", new=new)
+    use_credentials()  # the base's copy may be on the remote only
     try:
         outputs = CommitOutputs(root, result.stdout.strip(), base)
         with tempfile.TemporaryDirectory() as folder:
@@ -101,6 +102,10 @@ def compare_with_base(base: str, root: str | Path = ".") -> Comparison:
             old = read_outcomes(copy)
     except ProjectError as error:
         note = f"the base `{base}` has no test predictions to compare with ({error.problem})"
+        return Comparison({}, note=note, new=new)
+    except Exception as error:  # the remote unreachable or refusing: no claim is made
+        problem = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+        note = f"the base `{base}`'s test predictions could not be read ({problem})"
         return Comparison({}, note=note, new=new)
     if old.task != new.task:
         note = f"the base's task is {old.task}, this one's is {new.task}"
