@@ -57,6 +57,10 @@ SCRUBBED = {
 JOB_GITCONFIG = "[user]\n\tuseConfigOnly = true\n[init]\n\tdefaultBranch = main\n"
 
 
+# Workflow commands that print an annotation (GitHub shows them on the run).
+ANNOTATIONS = ("warning", "error", "notice")
+
+
 @dataclass
 class StepResult:
     key: str
@@ -219,6 +223,11 @@ def parse_log(lines, workflow):
             job.steps.append(step)
         if record.get("command") == "summary":
             step.summary += str(record.get("content", ""))
+        elif record.get("command") in ANNOTATIONS:
+            # act turns `::warning ...::` lines into records of their own: keep the line as
+            # the step printed it.
+            raw = str(record.get("raw", message))
+            step.output.append(raw if raw.endswith("\n") else raw + "\n")
         elif record.get("raw_output") or record.get("level") == "error":
             step.output.append(message if message.endswith("\n") else message + "\n")
         if "stepResult" in record and len(path) == 1:

@@ -224,3 +224,17 @@ def test_an_unreadable_base_gives_no_verdict_and_says_why(tmp_path, monkeypatch)
         "the base `HEAD`'s test predictions could not be read "
         "(NoCredentialsError: Unable to locate credentials)"
     )
+
+
+def test_rows_are_matched_by_their_keys_not_their_targets(tmp_path):
+    from dataclasses import replace
+
+    from {{ cookiecutter.package_name }}.pipeline.resampling import same_rows
+
+    base = replace(binary(81), keys=np.arange(ROWS, dtype=np.uint64))
+    shuffled = replace(base, keys=np.arange(ROWS, dtype=np.uint64)[::-1].copy())
+    assert same_rows(base, replace(base))
+    assert not same_rows(base, shuffled)  # same targets in the same order, other rows
+    assert not compare(base, shuffled).paired
+    write_outcomes(shuffled, tmp_path / "keyed.parquet")
+    assert (read_outcomes(tmp_path / "keyed.parquet").keys == shuffled.keys).all()

@@ -129,3 +129,20 @@ def test_positive_label_defaults_to_the_last_class_and_must_be_learned():
         positive_label_of(binary, [2, 3])
     with pytest.raises(ProjectError, match="the training data holds one class"):
         positive_label_of(binary, [1])
+
+
+def test_a_retraining_commit_holds_every_output_kept_in_git():
+    from {{ cookiecutter.package_name }}.drift.retrain import COMMITTED
+
+    stages = read_yaml(PROJECT_ROOT / "dvc.yaml")["stages"]
+    in_git = [
+        path
+        for stage in stages.values()
+        for kind in ("outs", "metrics")
+        for entry in stage.get(kind, [])
+        if isinstance(entry, dict)
+        for path, options in entry.items()
+        if options.get("cache") is False
+    ]
+    assert "reports/slices.json" in in_git
+    assert [path for path in in_git if not path.startswith(COMMITTED)] == []

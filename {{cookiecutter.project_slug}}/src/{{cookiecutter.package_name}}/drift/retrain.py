@@ -32,8 +32,17 @@ BATCHES = Path("data/batches")
 BODY = "retrain.md"
 # The retraining pull request's branch: `drift-retrain-<date>` (the ops report finds them by it).
 BRANCH_PREFIX = "drift-retrain-"
-# What a retraining pull request commits: the data's .dvc files and the pipeline's results.
-COMMITTED = ("data/", "dvc.lock", "metrics.json", "plots/", "reports/validation.json")
+# What a retraining pull request commits: the data's .dvc files and the pipeline's results,
+# among them every output dvc.yaml keeps in git (`cache: false`), or the commit's dvc.lock
+# would record files the commit does not hold.
+COMMITTED = (
+    "data/",
+    "plots/",
+    *(
+        path.as_posix()
+        for path in (paths.DVC_LOCK, paths.METRICS, paths.VALIDATION_REPORT, paths.SLICES)
+    ),
+)
 TOKEN_NOTE = (
     "> **No checks ran on this pull request yet.** It was opened with the workflow's default "
     "`GITHUB_TOKEN`, and GitHub starts no workflow for pull requests opened with it. Close "

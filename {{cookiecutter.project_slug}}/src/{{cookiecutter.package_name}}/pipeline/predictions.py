@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # Written in the file's metadata: what the columns mean.
 METADATA_KEY = b"outcomes"
 PROBABILITY_PREFIX = "probability:"
+KEY_COLUMN = "row_key"
 
 
 def outcomes_of(model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: str) -> Outcomes:
@@ -29,15 +30,21 @@ def outcomes_of(model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: st
     y_true = frame[schema.target].to_numpy()
     features = frame[schema.features]
     y_pred = model.predict(features)
+    # A row's identity across revisions: its values, not its position.
+    keys = pd.util.hash_pandas_object(frame[[*schema.features, schema.target]], index=False)
+    keys = keys.to_numpy()
     if task == "regression":
-        return Outcomes(task, y_true, np.asarray(y_pred))
+        return Outcomes(task, y_true, np.asarray(y_pred), keys=keys)
     classes = list(model.classes_)
     positive = positive_label_of(schema, classes) if task == "binary_classification" else None
-    return Outcomes(task, y_true, y_pred, model.predict_proba(features), classes, positive)
+    probabilities = model.predict_proba(features)
+    return Outcomes(task, y_true, y_pred, probabilities, classes, positive, keys)
 
 
 def write_outcomes(outcomes: Outcomes, path: str | Path) -> None:
     columns: dict[str, object] = {"actual": outcomes.y_true, "predicted": outcomes.y_pred}
+    if outcomes.keys is not None:
+        columns[KEY_COLUMN] = outcomes.keys
     classes = [_plain(label) for label in outcomes.classes or ()]
     if outcomes.probabilities is not None:
         for index, label in enumerate(classes):
@@ -74,6 +81,7 @@ def read_outcomes(path: str | Path) -> Outcomes:
         probabilities,
         classes,
         meaning["positive_label"],
+        table.column(KEY_COLUMN).to_numpy() if KEY_COLUMN in table.column_names else None,
     )
 
 

@@ -37,12 +37,14 @@ class Outcomes:
     probabilities: Floats | None = None
     classes: Sequence[object] | None = None
     positive_label: object = None
+    keys: Array | None = None  # one hash per row of its features and target, when known
 
     def __len__(self) -> int:
         return len(self.y_true)
 
     def take(self, rows: npt.NDArray[np.int64]) -> "Outcomes":
         probabilities = None if self.probabilities is None else self.probabilities[rows]
+        keys = None if self.keys is None else self.keys[rows]
         return Outcomes(
             self.task,
             self.y_true[rows],
@@ -50,6 +52,7 @@ class Outcomes:
             probabilities,
             self.classes,
             self.positive_label,
+            keys,
         )
 
     def metrics(self) -> dict[str, float]:
@@ -107,13 +110,24 @@ def bootstrap(
     return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
 
 
+def same_rows(base: Outcomes, new: Outcomes) -> bool:
+    """Whether two models' outcomes describe the same rows in the same order (then a change
+    between them can be tested pairwise): the rows' keys agree, or, for outcomes without keys,
+    their targets."""
+    if len(base) != len(new):
+        return False
+    if base.keys is not None and new.keys is not None:
+        return bool(np.array_equal(base.keys, new.keys))
+    return bool(np.array_equal(base.y_true, new.y_true))
+
+
 def paired_differences(
     base: Outcomes, new: Outcomes, resamples: int = RESAMPLES, seed: int = SEED
 ) -> dict[str, Floats]:
     """{metric: new - base on each resample}. Paired when both describe the same rows in the
     same order (one resample scores both models on the same rows), else each is resampled on
     its own (independent draws), which gives wider intervals."""
-    if len(base) == len(new) and np.array_equal(base.y_true, new.y_true):
+    if same_rows(base, new):
         differences: dict[str, list[Floats]] = {}
         for counts in resample_counts(len(new), resamples, seed):
             before, after = base.weighted(counts), new.weighted(counts)

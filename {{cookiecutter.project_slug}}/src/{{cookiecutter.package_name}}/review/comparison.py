@@ -17,7 +17,7 @@ from ..edge.dvc import CommitOutputs, checked_workspace_output, use_credentials
 from ..edge.git import run_git
 from ..errors import ProjectError
 from ..pipeline.predictions import read_outcomes
-from ..pipeline.resampling import RESAMPLES, Outcomes, interval, paired_differences
+from ..pipeline.resampling import RESAMPLES, Outcomes, interval, paired_differences, same_rows
 from ..tasks import HIGHER_IS_BETTER
 
 BETTER, WORSE, NOISE = "better", "worse", "within noise"
@@ -76,11 +76,11 @@ def is_number(value: object) -> TypeGuard[int | float]:
 
 
 def compare(base: Outcomes, new: Outcomes, resamples: int = RESAMPLES) -> Comparison:
-    paired = len(base) == len(new) and (base.y_true == new.y_true).all()
+    paired = same_rows(base, new)
     differences = paired_differences(base, new, resamples)
     return Comparison(
         {name: interval(values) for name, values in differences.items()},
-        paired=bool(paired),
+        paired=paired,
         rows=len(new),
         base=base,
         new=new,
