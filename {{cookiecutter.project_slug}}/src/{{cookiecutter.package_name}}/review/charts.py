@@ -11,6 +11,7 @@ import numpy.typing as npt
 from ..axes import even_grid, on_grid, round_step
 from ..pipeline.evaluate import binary_curves
 from ..pipeline.resampling import Outcomes
+from ..tasks import HIGHER_IS_BETTER
 
 # Curves are resampled on evenly spaced points of their x-axis (Mermaid spaces a line's values
 # evenly, so the x values must be). The step is a power of two: Mermaid steps along the axis by
@@ -20,20 +21,10 @@ CURVE_STEP = 1 / 32
 QUANTILES = (1 / 16, 15 / 16)
 # Base in grey, this pull request in blue (Mermaid draws no legend, so the titles name them).
 BASE_COLOUR, NEW_COLOUR = "#7f7f7f", "#1f77b4"
-# Metrics that cannot leave [0, 1]; the others get an axis from zero (or their lowest value)
+# Metrics that cannot leave [0, 1] (the scores tasks.py lists, r2 aside, which can go below
+# zero); the others get an axis from zero (or their lowest value)
 # to a round number above the largest.
-UNIT_INTERVAL = {
-    "accuracy",
-    "balanced_accuracy",
-    "f1",
-    "precision",
-    "recall",
-    "roc_auc",
-    "f1_macro",
-    "precision_macro",
-    "recall_macro",
-    "roc_auc_ovr",
-}
+UNIT_INTERVAL = {name for name, higher in HIGHER_IS_BETTER.items() if higher} - {"r2"}
 Floats = npt.NDArray[np.float64]
 
 
