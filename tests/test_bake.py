@@ -56,6 +56,7 @@ src/{package}/__init__.py
 src/{package}/__main__.py
 src/{package}/axes.py
 src/{package}/progress.py
+src/{package}/console.py
 src/{package}/svgchart.py
 src/{package}/bootstrap.py
 src/{package}/cli.py
@@ -152,6 +153,7 @@ tests/ops_history.py
 tests/registry_repos.py
 tests/test_bootstrap.py
 tests/test_cli.py
+tests/test_console.py
 tests/test_commit_outputs.py
 tests/test_comparison.py
 tests/test_contract.py

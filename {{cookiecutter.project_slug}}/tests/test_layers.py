@@ -8,7 +8,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "{{ cookiecutter.package_name }}"
 # Each name may import only names to its left (and itself).
 LAYERS = [
-    {"__init__", "errors", "paths", "tasks", "demo_data", "axes", "progress", "svgchart"},
+    {
+        "__init__",
+        "console",
+        "errors",
+        "paths",
+        "tasks",
+        "demo_data",
+        "axes",
+        "progress",
+        "svgchart",
+    },
     {"params", "bootstrap"},
     {"edge"},
     {"contract"},

@@ -185,7 +185,7 @@ def test_latency_measured_on_another_commit_is_left_out(tmp_path, capsys):
     version = Version("m", "v1.2.0", "a" * 40, "m@v1.2.0", datetime(2026, 1, 2, tzinfo=UTC), "", "")
 
     assert release.latency_record(version, tmp_path) is None
-    assert "not m@v1.2.0: the model card shows no latency" in capsys.readouterr().out
+    assert "not m@v1.2.0: the model card shows no latency" in capsys.readouterr().err
     assert release.latency_record(version, tmp_path / "elsewhere") is None
 
 

@@ -21,6 +21,8 @@ from .errors import BootstrapError
 from .paths import DEMO_DATA
 from .paths import DVC_REMOTE as REMOTE_NAME
 
+LOGGER = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
@@ -74,7 +76,7 @@ def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None
     if Path(".git").exists() and run(
         ["git", "rev-parse", "--verify", "--quiet", "HEAD"], check=False
     ):
-        print("Repository exists (it has commits): bootstrap has nothing to do.")
+        LOGGER.info("Repository exists (it has commits): bootstrap has nothing to do.")
         return
     if not Path(".git").exists():
         run(["git", "init", "--quiet", "-b", "main"])
@@ -88,7 +90,9 @@ def bootstrap(remote_kind: str, remote_url: str, task: str, author: str) -> None
     run(["git", "add", "--all"])
     if run(["git", "status", "--porcelain"]).strip():
         run(["git", "commit", "--quiet", "-m", FIRST_COMMIT_MESSAGE], env=author_env(author))
-    print(f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}.")
+    LOGGER.info(
+        f"Repository ready: git on branch main, DVC remote '{REMOTE_NAME}', demo data {pushed}."
+    )
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from .console import set_verbosity
 from .contract import commands as contract
 from .drift import commands as drift
 from .errors import EXIT_STATUS_HELP, ProjectError
@@ -48,20 +49,42 @@ def build_parser() -> argparse.ArgumentParser:
         "drift checks, batch scoring, the HTTP service and the operations report.",
         epilog=EXIT_STATUS_HELP,
     )
+    add_verbosity(parser, argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
     for capability in CAPABILITIES:
         capability.register(commands)
-    _every_help_names_the_exit_status(commands)
+    _complete_every_command(commands)
     return parser
 
 
-def _every_help_names_the_exit_status(
+def add_verbosity(parser: argparse.ArgumentParser, default: Any = 0) -> None:
+    """-v/-q, counted. Every command takes them, before or after its name; a command's own
+    parser leaves them unset (SUPPRESS) unless given, so it never resets the top level's."""
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="say more: each DVC and git command run, with its time (-vv: the same)",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=default,
+        help="only warnings and errors (-qq: errors only); results a script reads still print",
+    )
+
+
+def _complete_every_command(
     commands: "argparse._SubParsersAction[Any]",
 ) -> None:
     for command in commands.choices.values():
         command.epilog = command.epilog or EXIT_STATUS_HELP
+        if not command._subparsers:
+            add_verbosity(command, argparse.SUPPRESS)
         for action in command._subparsers._group_actions if command._subparsers else ():
-            _every_help_names_the_exit_status(action)
+            _complete_every_command(action)
 
 
 def chosen_parser(
@@ -79,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         chosen_parser(parser, args).error(f"unrecognized arguments: {' '.join(unknown)}")
+    set_verbosity(getattr(args, "verbose", 0), getattr(args, "quiet", 0))
     try:
         args.handler(args)
     except ProjectError as error:

@@ -1,5 +1,6 @@
 """Inferring schema.yaml from a user's CSV: bringing your own data in one command."""
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -12,6 +13,8 @@ from ..errors import ProjectError
 from ..params import load_params
 from .reading import read_csv_text
 from .schema import MAX_CATEGORIES, POSITIVE_WORDS
+
+LOGGER = logging.getLogger(__name__)
 
 MIN_MULTICLASS_CLASSES = 3
 
@@ -203,7 +206,7 @@ def infer_file(csv: str | Path, target: str, output: str | Path, params_path: st
     params_text = params_path.read_text(encoding="utf-8")
     params_text, simulation_off = without_demo_simulation(with_raw_data(params_text, raw_path))
     params_path.write_text(params_text, encoding="utf-8")
-    print(
+    LOGGER.info(
         f"wrote {output} ({len(document['columns'])} columns); {params_path} data.raw = {raw_path}"
     )
     if simulation_off:
@@ -212,9 +215,9 @@ def infer_file(csv: str | Path, target: str, output: str | Path, params_path: st
             "point drift.source in params.yaml at your current data"
         )
     for note in notes:
-        print(f"  note: {note}")
+        LOGGER.info(f"  note: {note}")
     git_ignore = f"{Path(raw_path).parent.as_posix()}/.gitignore"  # written by `dvc add`
-    print(
+    LOGGER.info(
         "next steps:\n"
         f"  dvc add {raw_path}\n"
         f"  git add {output} {params_path} {raw_path}.dvc {git_ignore}\n"

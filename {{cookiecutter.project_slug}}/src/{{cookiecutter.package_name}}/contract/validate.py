@@ -5,6 +5,7 @@ always written (pull-request comments read it); the input file is only ever read
 """
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +15,8 @@ import pandas as pd
 from ..errors import ContractViolation, UnreadableCsv
 from .reading import MAX_EXAMPLES, Violation, read_csv_text
 from .schema import Column, Schema, load_schema
+
+LOGGER = logging.getLogger(__name__)
 
 DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
 
@@ -156,4 +159,4 @@ def validate_file(
         raise contract_violation(data, schema, contract.target, violations)
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     typed_frame(frame, contract).to_parquet(output, index=False)
-    print(f"{data}: {len(frame)} rows meet the contract in {schema}; wrote {output}")
+    LOGGER.info(f"{data}: {len(frame)} rows meet the contract in {schema}; wrote {output}")

@@ -8,6 +8,7 @@ Exit status: 0 no drift, 1 drift, 3 could not check (with a message naming the c
 
 import datetime
 import json
+import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ from .performance import PerformanceTracker
 from .report import today, write_reports
 from .source import read_batches, resolve
 from .summary import summarize_batches
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -126,7 +129,7 @@ def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
     try:
         record = fetch(Registry(), folder, stage="production")
     except ProjectError as error:
-        print(f"no production model to compare with ({error.problem}): using the workspace's")
+        LOGGER.info(f"no production model to compare with ({error.problem}): using the workspace's")
         # Before a first release this is the normal state; any other failure (an unreadable
         # registry) is named in the reports, not passed off as "no model yet".
         note = (
@@ -135,11 +138,11 @@ def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
             else f"the production model could not be fetched: {error.problem}"
         )
     else:
-        print(f"fetched the production model {record['version']} into {folder}")
+        LOGGER.info(f"fetched the production model {record['version']} into {folder}")
         return "production"
     if not all(path.is_file() for path in WORKSPACE_REFERENCE.values()):
         code, output = dvc("repro", "evaluate", "profile")
-        print(output)
+        LOGGER.info(output)
         if code != 0:
             raise CouldNotCheck(
                 f"no reference: no production model, and `dvc repro` failed "
@@ -226,7 +229,8 @@ def exit_for(document: dict[str, Any], output_dir: str | Path) -> None:
             "drift: " + "; ".join(document["result"]["reasons"]),
             f"read {reports}; retrain on current data or investigate the source",
         )
-    print(f"no drift in {document['result']['current_rows']} current rows; reports: {reports}")
+    rows = document["result"]["current_rows"]
+    LOGGER.info(f"no drift in {rows} current rows; reports: {reports}")
 
 
 def exit_status(output_dir: str | Path) -> None:

@@ -1,9 +1,12 @@
 """`drift ...`: the drift check, its reports, the GitHub issue and retraining."""
 
 import argparse
+import logging
 
 from ..errors import CouldNotCheck
 from ..params import load_params
+
+LOGGER = logging.getLogger(__name__)
 
 DRIFT_EPILOG = (
     "exit status: 0 no drift, 1 drift, 3 could not check (source missing, empty, unreadable "
@@ -53,7 +56,7 @@ def _drift_issue(args: argparse.Namespace) -> None:
     from .report import read_document
 
     for line in sync_issues(read_document(_drift_output_dir(args)), IssueTracker()):
-        print(line)
+        LOGGER.info(line)
 
 
 def _drift_retrain(args: argparse.Namespace) -> None:

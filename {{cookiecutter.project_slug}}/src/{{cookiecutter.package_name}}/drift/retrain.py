@@ -7,6 +7,7 @@ params.yaml `drift.window.policy` says how the batch enters the training data (`
 """
 
 import csv
+import logging
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -27,6 +28,8 @@ from ..pipeline.remote import repro
 from .decision import BASELINES
 from .report import markdown, read_document
 from .source import format_of
+
+LOGGER = logging.getLogger(__name__)
 
 BATCHES = Path("data/batches")
 BODY = "retrain.md"
@@ -122,16 +125,16 @@ def retrain(params: Params, output_dir: str | Path, dvc: DvcRun = run_dvc) -> Pa
     settings = params.drift
     document = read_document(output_dir)
     if document is None or document["status"] != "drift":
-        print("the last drift check found no drift: nothing to retrain")
+        LOGGER.info("the last drift check found no drift: nothing to retrain")
         return None
     if not settings.retrain_on_drift:
-        print("drift.retrain_on_drift is false in params.yaml: not retraining")
+        LOGGER.info("drift.retrain_on_drift is false in params.yaml: not retraining")
         return None
     schema = load_schema(paths.SCHEMA)
     files = CurrentFiles(document["source"], tuple(document["files"]), settings.format)
     raw = params.data.raw
     before, after, tracked = write_training_data(settings, files, schema, raw, document["date"])
-    print(f"{raw}: {before} -> {after} rows ({settings.window.policy})")
+    LOGGER.info(f"{raw}: {before} -> {after} rows ({settings.window.policy})")
     for path in tracked:
         code, output = dvc("add", str(path))
         if code != 0:
@@ -146,7 +149,7 @@ def retrain(params: Params, output_dir: str | Path, dvc: DvcRun = run_dvc) -> Pa
         )
     body = Path(output_dir) / BODY
     body.write_text(pull_request_body(document, settings, raw, before, after), encoding="utf-8")
-    print(f"retrained; pull request body: {body}")
+    LOGGER.info(f"retrained; pull request body: {body}")
     return body
 
 
@@ -191,7 +194,7 @@ def open_pull_request(
     body_path = Path(output_dir) / BODY
     document = read_document(output_dir)
     if document is None or not body_path.is_file():
-        print("nothing was retrained: no pull request")
+        LOGGER.info("nothing was retrained: no pull request")
         return None
     body = body_path.read_text(encoding="utf-8")
     if environ.get("REPO_TOKEN_SET", "").lower() != "true":
@@ -211,5 +214,5 @@ def open_pull_request(
         *paths,
     ]
     fix = "check REPO_TOKEN and the job's permissions (contents and pull-requests: write)"
-    print(run_cml(command, fix, run=run))
+    LOGGER.info(run_cml(command, fix, run=run))
     return ["cml", *command]

@@ -2,6 +2,7 @@
 `drift.simulation.start`; and `drift prepare`, which makes the day's data available."""
 
 import datetime
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,8 @@ from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DriftParams, Params
 from .check import check_date
+
+LOGGER = logging.getLogger(__name__)
 
 
 def demo_schema_or_refuse() -> Schema:
@@ -61,7 +64,7 @@ def simulate_batch(params: Params, date: str, output: str | Path | None = None) 
     frame = pd.DataFrame(list(rows))[list(schema.columns)]
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False)
-    print(f"simulated {len(frame)} rows for {date} (drift {drift:.2f}): {path}")
+    LOGGER.info(f"simulated {len(frame)} rows for {date} (drift {drift:.2f}): {path}")
     return path
 
 
@@ -74,12 +77,12 @@ def prepare(params: Params, date: str, dvc: DvcRun = run_dvc) -> Path | str | No
     source = settings.source.replace("{date}", check_date(date))
     if source.endswith(".dvc") and "://" not in source:
         code, output = dvc("update", source)
-        print(output)
+        LOGGER.info(output)
         if code != 0:
             raise CouldNotCheck(
                 f"`dvc update {source}` failed: {first_error_line(output)}",
                 "check that the import's source repository and path still exist",
             )
         return source
-    print(f"drift.source {source} is read directly: nothing to prepare")
+    LOGGER.info(f"drift.source {source} is read directly: nothing to prepare")
     return None

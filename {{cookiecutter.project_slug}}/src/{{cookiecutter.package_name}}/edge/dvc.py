@@ -2,10 +2,12 @@
 outputs with the md5 dvc.lock recorded for them checked."""
 
 import hashlib
+import logging
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,19 +16,44 @@ import yaml
 
 from .. import paths
 from ..errors import OutputMismatch, ProjectError
+from ..progress import transfer_progress
 from . import oidc
 from .git import show_file
 
+LOGGER = logging.getLogger(__name__)
+
 # run_dvc, or a stand-in with its signature (tests).
 DvcRun = Callable[..., tuple[int, str]]
+# Commands that move data to or from the remote: long enough on real data to want a bar.
+TRANSFERS = frozenset({"pull", "push", "fetch", "update"})
+LOGGER = logging.getLogger(__name__)
 
 
 def run_dvc(*args: str, env: Mapping[str, str] | None = None) -> tuple[int, str]:
-    """`python -m dvc <args>` (DVC beside this Python); returns (exit code, combined output)."""
+    """`python -m dvc <args>` (DVC beside this Python); returns (exit code, combined output).
+
+    A transfer run on a terminal leaves DVC's stderr on that terminal, so DVC draws its own
+    progress bars there (its errors show there too, and the output returned says so)."""
+    shown = bool(args) and args[0] in TRANSFERS and sys.stderr.isatty()
+    started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "dvc", *args], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "dvc", *args],
+        stdout=subprocess.PIPE,
+        stderr=None if shown else subprocess.PIPE,
+        text=True,
+        env=env,
+        check=False,
     )
-    return result.returncode, (result.stdout + result.stderr).strip()
+    LOGGER.debug(
+        "`dvc %s`: exit %d in %.1f s",
+        " ".join(args),
+        result.returncode,
+        time.perf_counter() - started,
+    )
+    output = (result.stdout + (result.stderr or "")).strip()
+    if shown and result.returncode != 0:
+        output += "\nERROR: DVC's own message is above"
+    return result.returncode, output.strip()
 
 
 def first_error_line(output: str) -> str:
@@ -87,7 +114,7 @@ def credentials_env(
             env[target] = str(path)
     federated = oidc.federate(env, folder, urlopen)
     if federated:
-        print(f"DVC remote credentials: GitHub OIDC federation ({', '.join(federated)})")
+        LOGGER.info(f"DVC remote credentials: GitHub OIDC federation ({', '.join(federated)})")
     return env
 
 
@@ -161,7 +188,8 @@ class CommitOutputs:
         expected = self.expected_md5(path)
         destination.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.filesystem.get_file(path, str(destination))
+            with transfer_progress(f"fetching {path} of {self.label}") as callback:
+                self.filesystem.get_file(path, str(destination), callback=callback)
         except Exception as error:
             if not isinstance(error, FileNotFoundError) and "does not exist" not in str(error):
                 raise

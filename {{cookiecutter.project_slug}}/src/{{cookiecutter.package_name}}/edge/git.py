@@ -1,8 +1,10 @@
 """git, run as a process: the repository's commits, tags and the shared origin."""
 
 import base64
+import logging
 import os
 import subprocess
+import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -12,6 +14,7 @@ from urllib.parse import urlsplit
 from ..errors import ProjectError
 
 ORIGIN = "origin"
+LOGGER = logging.getLogger(__name__)
 GitResult = subprocess.CompletedProcess[str]
 
 
@@ -19,8 +22,15 @@ def run_git(
     *args: str, cwd: str | Path = ".", env: Mapping[str, str] | None = None, check: bool = True
 ) -> GitResult:
     """`git <args>` in `cwd`; the CompletedProcess, or a ProjectError naming the command."""
+    started = time.perf_counter()
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    LOGGER.debug(
+        "`git %s`: exit %d in %.2f s",
+        " ".join(args),
+        result.returncode,
+        time.perf_counter() - started,
     )
     if check and result.returncode != 0:
         raise ProjectError(

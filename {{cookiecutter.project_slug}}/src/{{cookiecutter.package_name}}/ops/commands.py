@@ -4,9 +4,12 @@ latency, pipeline reliability, quality over versions)."""
 
 import argparse
 import json
+import logging
 from pathlib import Path
 
 from .. import paths
+
+LOGGER = logging.getLogger(__name__)
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -16,9 +19,9 @@ def _report(args: argparse.Namespace) -> None:
     report = build(".", parse_day(args.since), parse_day(args.until, end=True), gh_reader())
     written = write(report, args.output)
     figures = ", ".join(report["figures"]) or "none"
-    print(f"wrote {', '.join(map(str, written))}: {figures}")
+    LOGGER.info(f"wrote {', '.join(map(str, written))}: {figures}")
     for name, why in report["unavailable"].items():
-        print(f"not computed: {name}: {why}")
+        LOGGER.warning(f"not computed: {name}: {why}")
 
 
 def _issue(args: argparse.Namespace) -> None:
@@ -26,7 +29,7 @@ def _issue(args: argparse.Namespace) -> None:
 
     report = json.loads(args.report.read_text(encoding="utf-8"))
     body = args.report.with_suffix(".md").read_text(encoding="utf-8")
-    print(update_issue(f"Model health: {report['model']}", body))
+    LOGGER.info(update_issue(f"Model health: {report['model']}", body))
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

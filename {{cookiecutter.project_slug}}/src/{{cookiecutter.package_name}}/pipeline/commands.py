@@ -1,10 +1,13 @@
 """The pipeline's commands: each dvc.yaml stage, and pull/repro/push in CI."""
 
 import argparse
+import logging
 from collections.abc import Callable
 
 from .. import paths
 from ..params import load_params
+
+LOGGER = logging.getLogger(__name__)
 
 
 def _stage(name: str) -> Callable[[argparse.Namespace], None]:
@@ -53,7 +56,7 @@ def _demo_data(args: argparse.Namespace) -> None:
     from ..demo_data import write_csv
 
     path = write_csv(args.output, load_params().task, args.rows, args.seed, args.drift)
-    print(f"wrote {args.rows} rows to {path}")
+    LOGGER.info(f"wrote {args.rows} rows to {path}")
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -5,6 +5,7 @@ The plot tables are exactly the files dvc.yaml's top-level `plots:` lists for th
 """
 
 import json
+import logging
 import shutil
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ from .gate import judge
 from .predictions import outcomes_of, write_outcomes
 from .resampling import Outcomes
 from .slices import slice_table
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -149,11 +152,11 @@ def evaluate_file(params: Params) -> None:
     paths.PLOTS.mkdir(parents=True)
     for name in PLOTS_BY_TASK[task]:
         tables[name].round(DIGITS).to_csv(paths.PLOTS / name, index=False)
-    print(", ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
+    LOGGER.info(", ".join(f"{name} {value:.4f}" for name, value in metrics.items()))
     # The gate is reported, not enforced, here: a failing stage would leave its outputs
     # unrecorded, and the pull-request and release workflows need them to show why it failed.
     report = judge(metrics, None, params.gate)
-    print(
+    LOGGER.info(
         f"gate (threshold only; `make gate` also compares with production): "
         f"{report.threshold_line()}"
     )

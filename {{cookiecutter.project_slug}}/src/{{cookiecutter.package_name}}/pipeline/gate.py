@@ -2,6 +2,7 @@
 the release): the primary metric must meet params.yaml's threshold and, when a model is in
 production, be no worse than it by more than `gate.tolerance`."""
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Any
 from ..errors import GateFailed, ProjectError
 from ..params import GateParams
 from ..tasks import HIGHER_IS_BETTER
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def judge(
 def require(report: GateReport, subject: str, consequence: str = "") -> None:
     """Print the gate's lines; raise GateFailed (exit 1) naming `subject` when it failed."""
     for line in report.lines():
-        print(f"quality gate: {line}")
+        LOGGER.info(f"quality gate: {line}")
     if not report.passed:
         raise GateFailed(
             f"{subject} does not meet the quality gate{consequence} "

@@ -7,6 +7,7 @@ are profiled the same way, to watch prediction drift.
 """
 
 import json
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from ..contract.schema import Column, Schema, load_schema
 from ..params import Params
 from ..tasks import CLASSIFICATION_TASKS
 from .features import limited_threads
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -138,6 +141,6 @@ def profile_file(params: Params) -> None:
     paths.PROFILE.parent.mkdir(parents=True, exist_ok=True)
     # Compact: thousands of edges per column would fill screens with one number per line.
     paths.PROFILE.write_text(json.dumps(profile, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(
+    LOGGER.info(
         f"profiled {len(frame)} training rows x {len(profile['columns'])} columns: {paths.PROFILE}"
     )

@@ -6,6 +6,7 @@ generator is deterministic, is checked against the md5 its .dvc file records) an
 that the pull-request report shows on top.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from ..edge.dvc import DvcRun, credentials_env, file_md5, first_error_line, run_
 from ..edge.git import index_entries, restore_index
 from ..errors import ProjectError
 from ..params import Params, load_params
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def pull(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> list[st
         dvc("remote", "modify", "--local", paths.DVC_REMOTE, "keyfile", env["DVC_SSH_KEYFILE"])
     code, output = dvc("pull", "--run-cache", "--allow-missing", env=env)
     if output:
-        print(without_unbuilt_warnings(output))
+        LOGGER.info(without_unbuilt_warnings(output))
     notes = []
     if code != 0:
         notes.append(
@@ -107,7 +110,7 @@ def pull(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> list[st
     notes_path.parent.mkdir(parents=True, exist_ok=True)
     notes_path.write_text("".join(f"{note}\n" for note in notes), encoding="utf-8")
     for note in notes:
-        print(f"note: {note}")
+        LOGGER.warning(note)
     return notes
 
 
@@ -130,7 +133,7 @@ def repro(notes_path: str | Path = paths.NOTES, dvc: DvcRun = run_dvc) -> None:
     pointers = pointer_files()
     staged = index_entries(pointers)
     code, output = dvc("repro")
-    print(output)
+    LOGGER.info(output)
     if code != 0:
         restored = [path for path, text in pointers.items() if _restore(path, text)]
         restore_index(staged, pointers)
@@ -159,10 +162,10 @@ def push_outputs(params: Params | None = None, dvc: DvcRun = run_dvc) -> bool:
     """Push reproduced outputs and the run cache when params.yaml sets ci.push_outputs."""
     params = load_params() if params is None else params
     if not params.ci.push_outputs:
-        print("ci.push_outputs is false in params.yaml: nothing pushed")
+        LOGGER.info("ci.push_outputs is false in params.yaml: nothing pushed")
         return False
     code, output = dvc("push", "--run-cache", env=credentials_env())
-    print(output)
+    LOGGER.info(output)
     if code != 0:
         raise ProjectError(
             f"`dvc push` failed: {first_error_line(output)}",

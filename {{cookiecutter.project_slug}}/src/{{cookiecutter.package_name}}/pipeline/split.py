@@ -1,5 +1,6 @@
 """The split stage: hold out a test set, stratified by class for classification tasks."""
 
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,8 @@ from ..contract.schema import load_schema
 from ..errors import ProjectError
 from ..params import Params
 from ..tasks import CLASSIFICATION_TASKS
+
+LOGGER = logging.getLogger(__name__)
 
 
 def split_frame(
@@ -56,4 +59,4 @@ def split_file(params: Params) -> None:
     for part, path in ((train, paths.TRAIN_SPLIT), (test, paths.TEST_SPLIT)):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         part.to_parquet(path, index=False)
-    print(f"split {len(frame)} rows: {len(train)} train, {len(test)} test")
+    LOGGER.info(f"split {len(frame)} rows: {len(train)} train, {len(test)} test")

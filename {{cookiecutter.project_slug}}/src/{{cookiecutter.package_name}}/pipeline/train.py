@@ -1,6 +1,7 @@
 """The train stage: fit the pipeline on the train split; save it with its provenance."""
 
 import json
+import logging
 import platform
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ from ..edge.git import head_commit
 from ..errors import ProjectError
 from ..params import ModelParams, Params
 from .features import build_pipeline, limited_threads
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -75,4 +78,6 @@ def train_file(params: Params) -> None:
     metadata = model_metadata(pipeline, schema, task, params, len(train))
     paths.MODEL_METADATA.write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     family = params.model.family
-    print(f"trained {family} on {len(train)} rows; wrote {paths.MODEL} and {paths.MODEL_METADATA}")
+    LOGGER.info(
+        f"trained {family} on {len(train)} rows; wrote {paths.MODEL} and {paths.MODEL_METADATA}"
+    )

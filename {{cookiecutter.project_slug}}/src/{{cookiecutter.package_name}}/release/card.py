@@ -2,6 +2,7 @@
 
 import csv
 import json
+import logging
 import math
 import shutil
 import tempfile
@@ -20,6 +21,8 @@ from ..pipeline.gate import GateReport
 from .baseline import params_at
 from .pictures import card_pictures, unwritten_sections
 from .tags import Version, model_artifact
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -108,7 +111,7 @@ def latency_record(version: Version, root: str | Path = ".") -> dict[str, Any] |
     report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     measured = (report.get("version"), report.get("commit"))
     if measured != (version.version, version.commit):
-        print(
+        LOGGER.warning(
             f"{path} measured {measured[0]} at {str(measured[1])[:7]}, not {version.tag}: "
             "the model card shows no latency"
         )
@@ -269,7 +272,7 @@ def build_bundle(
     write_json(output_dir / "release.json", lineage)
     render_model_card(context, output_dir, registry.root / paths.MODEL_CARD_NOTEBOOK)
     files = sorted(p.name for p in output_dir.iterdir())
-    print(f"bundle {output_dir}: {', '.join(files)}")
+    LOGGER.info(f"bundle {output_dir}: {', '.join(files)}")
     return output_dir
 
 

@@ -1,9 +1,12 @@
 """`release`, `promote` and `registry`: releases and the model registry's commands."""
 
 import argparse
+import logging
 from typing import TYPE_CHECKING
 
 from ..errors import RegistryOutOfStep
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -59,7 +62,7 @@ def _release_publish(args: argparse.Namespace) -> None:
 
 def _release_assign(args: argparse.Namespace) -> None:
     version = _release_version(args)
-    print(_registry(args).assign(version.version, args.stage, once=True).message)
+    LOGGER.info(_registry(args).assign(version.version, args.stage, once=True).message)
 
 
 def _release_propose(args: argparse.Namespace) -> None:
@@ -71,12 +74,13 @@ def _release_propose(args: argparse.Namespace) -> None:
 
 def _release_create(args: argparse.Namespace) -> None:
     registry = _registry(args)
-    print(registry.create_version(args.version, args.rev, args.message, not args.no_push).message)
+    outcome = registry.create_version(args.version, args.rev, args.message, not args.no_push)
+    LOGGER.info(outcome.message)
 
 
 def _promote(args: argparse.Namespace) -> None:
     outcome = _registry(args).assign(args.version, args.stage, args.message, not args.no_push)
-    print(outcome.message)
+    LOGGER.info(outcome.message)
 
 
 def _registry_show(args: argparse.Namespace) -> None:
@@ -120,7 +124,7 @@ def _registry_sync(args: argparse.Namespace) -> None:
             "(`registry sync --prune`)",
         )
     dropped = f"; dropped {', '.join(only_here)}, not on {registry.remote}" if only_here else ""
-    print(
+    LOGGER.info(
         f"registry tags match {registry.remote} (git ls-remote): "
         f"{len(registry.versions())} versions{dropped}"
     )

@@ -1,11 +1,14 @@
 """The GitHub Release of a version, with its bundle's files as assets (through `gh`)."""
 
 import json
+import logging
 from pathlib import Path
 
 from ..edge.github import run_gh
 from ..errors import ProjectError
 from .tags import Version
+
+LOGGER = logging.getLogger(__name__)
 
 FIX = "set GH_TOKEN to a token that may write releases (contents: write)"
 
@@ -22,7 +25,7 @@ def publish(version: Version, bundle: str | Path) -> bool:
         missing = [p for p in files if p.name not in present]
         if missing:
             run_gh(["release", "upload", version.tag, *map(str, missing)], FIX)
-        print(
+        LOGGER.info(
             f"the release {version.tag} exists: "
             + (f"added {', '.join(p.name for p in missing)}" if missing else "nothing to do")
         )
@@ -42,5 +45,5 @@ def publish(version: Version, bundle: str | Path) -> bool:
         ],
         FIX,
     )
-    print(f"published the release {version.tag} with {len(files)} files")
+    LOGGER.info(f"published the release {version.tag} with {len(files)} files")
     return True

@@ -20,6 +20,7 @@ writes them here; this module covers where GTO alone falls short in a shared rep
   before new ones are numbered. Local mode (`push=False`, or no origin) says so.
 """
 
+import logging
 from pathlib import Path
 
 from ..edge.git import ORIGIN, GitResult, remote_env, run_git, tagger
@@ -38,6 +39,7 @@ from .tags import (
     version_key,
 )
 
+LOGGER = logging.getLogger(__name__)
 PUSH_ATTEMPTS = 3
 LOCAL_ONLY = "local only, not pushed"
 Holder = Version | None  # the version a stage is assigned to, if any
@@ -121,7 +123,7 @@ class Registry:
         stale = [tag for tag in self.local_only() if "#" in tag]
         if stale:
             self.delete_local(stale)
-            print(f"dropped stage tags that never reached {self.remote}: {', '.join(stale)}")
+            LOGGER.warning("dropped stage tags not on %s: %s", self.remote, ", ".join(stale))
 
     def resolve(self, rev: str) -> str:
         result = self.git("rev-parse", "--verify", "--quiet", rev + "^{commit}", check=False)
@@ -182,8 +184,7 @@ class Registry:
         return next((v for v in self.versions() if v.version == version), None)
 
     def latest(self) -> Version | None:
-        versions = self.versions()
-        return versions[0] if versions else None
+        return next(iter(self.versions()), None)
 
     def snapshot(self) -> tuple[list[Version], list[StageEvent]]:
         """The versions and the stage events from one reading of the tags."""
@@ -339,7 +340,7 @@ class Registry:
             if not pushing or self.push(created):
                 done = f"{stage} is now {version} ({', '.join(created)})"
                 return Outcome(tuple(created), done + self._mode(pushing))
-            print(f"another promotion pushed {stage} tags first; retrying on origin's tags")
+            LOGGER.info(f"another promotion pushed {stage} tags first; retrying on origin's tags")
         raise ProjectError(
             f"could not assign {stage} to {version}: {PUSH_ATTEMPTS} pushes were rejected",
             "another promotion kept winning; run this again once it has finished",

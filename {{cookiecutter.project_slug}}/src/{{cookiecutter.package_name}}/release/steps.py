@@ -7,6 +7,7 @@ are in card.py, the GitHub Release in publish.py, the next version in versions.p
 """
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,8 @@ from ..pipeline.gate import GateReport, judge, require
 from .baseline import params_at, production_metrics
 from .pictures import unwritten_sections
 from .tags import PRODUCTION, Version, model_artifact, normalize_version
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -69,7 +72,7 @@ def verify(registry: "Registry", tag: str, default_branch: str = "main") -> Vers
             f"delete the tag (`git push origin :refs/tags/{tag}` and `git tag -d {tag}`), merge "
             f"the change into {default_branch} and tag that commit",
         )
-    print(f"{tag} releases commit {version.commit[:7]}, which is on {default_branch}")
+    LOGGER.info(f"{tag} releases commit {version.commit[:7]}, which is on {default_branch}")
     warn_unwritten_card(registry, version)
     return version
 
@@ -84,11 +87,10 @@ def warn_unwritten_card(registry: "Registry", version: Version) -> list[str]:
             f"the model card's {', '.join(unwritten)} still hold the template's placeholder "
             f"text at {version.tag}; edit {paths.MODEL_CARD_NOTEBOOK} for the next release"
         )
-        print(
-            f"::warning title=Model card not written::{message}"
-            if in_actions()
-            else f"warning: {message}"
-        )
+        if in_actions():  # a workflow command, read from stdout by the runner
+            print(f"::warning title=Model card not written::{message}")
+        else:
+            LOGGER.warning(message)
     return unwritten
 
 
@@ -116,7 +118,7 @@ def pull(registry: "Registry", version: Version, dvc: DvcRun = run_dvc) -> None:
     # dvc.lock writes the folder as `plots/`; older releases committed it to git instead.
     pulled += [path for path in expected if path.rstrip("/") == paths.PLOTS.as_posix()]
     code, output = dvc("pull", "--force", *pulled, env=credentials_env())
-    print(output)
+    LOGGER.info(output)
     missing = [
         path
         for path in wanted
@@ -133,7 +135,7 @@ def pull(registry: "Registry", version: Version, dvc: DvcRun = run_dvc) -> None:
             f"{' '.join(p.as_posix() for p in missing)}` (or `dvc repro` there first), then "
             "re-run the release",
         )
-    print(f"pulled {', '.join(pulled)} of {version.tag}")
+    LOGGER.info(f"pulled {', '.join(pulled)} of {version.tag}")
 
 
 def check_gate(registry: "Registry", version: Version, stage: str = PRODUCTION) -> GateReport:

@@ -1,6 +1,7 @@
 """The next version: proposed when the model changed since the latest release, and tagged
 when a token that starts the release workflow is at hand."""
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from ..edge.dvc import lock_entries
 from ..edge.git import show_file, tagger
 from ..edge.github import append_summary, in_actions, terminal_text
 from ..params import ModelParams, Params, load_params
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -118,7 +121,7 @@ def propose_and_tag(
             "HEAD",
             f"Release {registry.model} {proposal.version}: {proposal.reason}",
         )
-        print(outcome.message)
+        LOGGER.info(outcome.message)
         created = bool(outcome.created)
     text = proposal_markdown(registry, proposal, created)
     print(text if in_actions(environ) else terminal_text(text))

@@ -2,9 +2,12 @@
 
 import argparse
 import json
+import logging
 
 from .. import paths
 from ..params import load_params
+
+LOGGER = logging.getLogger(__name__)
 
 
 def _report_pr(args: argparse.Namespace) -> None:
@@ -23,7 +26,7 @@ def _gate(_args: argparse.Namespace) -> None:
     metrics = json.loads(workspace_output_text(paths.METRICS))
     production, notes = production_for_report()
     for note in notes:
-        print(note)
+        LOGGER.info(note)
     require(judge(metrics, production, params.gate), "the model")
 
 

@@ -6,6 +6,7 @@ comments and job summaries without an image host.
 """
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from .comparison import (
     summary,
 )
 from .production import production_for_report
+
+LOGGER = logging.getLogger(__name__)
 
 # GitHub refuses a comment longer than 65,536 characters.
 COMMENT_LIMIT = 65_000
@@ -338,7 +341,7 @@ def usable_base(base: str, root: str | Path = ".") -> tuple[str, list[str]]:
             f"`{base}` does not exist here (no such remote branch yet): compared with the "
             f"local `{branch}`."
         )
-        print(note.replace("`", ""))
+        LOGGER.info(note.replace("`", ""))
         return branch, [note]
     raise ProjectError(
         f"the base revision `{base}` does not exist in this repository",
@@ -352,5 +355,5 @@ def write_pr_report(base: str, output: str | Path, notes: Iterable[str] = ()) ->
     text, passed = render_pr_report(collect_pr_inputs(base, [*base_notes, *notes]))
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     Path(output).write_text(text, encoding="utf-8")
-    print(f"wrote {output}: quality gate {'PASS' if passed else 'FAIL'}")
+    LOGGER.info(f"wrote {output}: quality gate {'PASS' if passed else 'FAIL'}")
     return passed

@@ -1,11 +1,14 @@
 """`predict`: score a batch file with a released model (by stage or version) or a fetched one."""
 
 import argparse
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..edge.github import append_summary, set_output
 from ..params import load_params
+
+LOGGER = logging.getLogger(__name__)
 
 MODELS_CACHE = Path(".cache/models")  # fetched models, one folder per stage or version
 
@@ -60,7 +63,7 @@ def _predict(args: argparse.Namespace) -> None:
         f"Scored {summary.rows} rows of {source} with {model.version} (commit "
         f"{model.commit[:12]}) into {output}"
     )
-    print(line + (f". Contract findings (scored anyway): {findings}" if findings else "."))
+    LOGGER.info(line + (f". Contract findings (scored anyway): {findings}" if findings else "."))
     append_summary(f"{line}.\n\n{'Contract findings: ' + findings if findings else ''}\n")
     set_output("rows", str(summary.rows))
     set_output("output", output)

@@ -7,9 +7,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..console import with_timestamps
 from ..params import load_params
 from ..paths import LATENCY_REPORT
 from ..scoring.commands import MODELS_CACHE, add_model_choice, model_dir
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .follow import Follower
@@ -26,6 +29,7 @@ def _serve(args: argparse.Namespace) -> None:
     from .served import Slot, load_served
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with_timestamps()
     limited_threads()  # one OpenMP thread per prediction: requests are the parallelism
     use_credentials()  # fetching models (now and on every promotion) and an object-store log
     settings = load_params().serve
@@ -68,7 +72,7 @@ def _latency(args: argparse.Namespace) -> None:
     print(table, end="")
     append_summary(f"### Service latency\n\n{table}")
     if args.gate:
-        print(check_gate(report, load_params().serve.max_p99_ms))
+        LOGGER.info(check_gate(report, load_params().serve.max_p99_ms))
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -1,10 +1,13 @@
 """`template ...`: take the template's updates; change an answer given at generation."""
 
 import argparse
+import logging
 from pathlib import Path
 
 from ..edge.github import append_summary, set_output
 from ..paths import TEMPLATE_UPDATE_BODY
+
+LOGGER = logging.getLogger(__name__)
 
 
 def _update(args: argparse.Namespace) -> None:
@@ -13,7 +16,7 @@ def _update(args: argparse.Namespace) -> None:
 
     update = update_from_template(args.checkout)
     if update is None:
-        print("Up to date with the template: nothing to merge.")
+        LOGGER.info("Up to date with the template: nothing to merge.")
         set_output("changed", "false")
         return
     text = body(update)
@@ -21,7 +24,7 @@ def _update(args: argparse.Namespace) -> None:
     args.body.write_text(text, encoding="utf-8")
     append_summary(text)
     set_output("changed", "true")
-    print(
+    LOGGER.info(
         f"Merged the template's {update.old_commit[:12]}..{update.new_commit[:12]}: "
         f"{len(update.changed)} files changed, {len(update.conflicts)} conflicts (kept this "
         f"project's version; listed in {args.body}). Review with `git diff`, then commit."
@@ -33,7 +36,7 @@ def _pull_request(args: argparse.Namespace) -> None:
 
     text = args.body.read_text(encoding="utf-8")
     title = args.title or text.splitlines()[0].removeprefix("# ")  # describe.body's heading
-    print(open_or_update(title, args.body, args.base))
+    LOGGER.info(open_or_update(title, args.body, args.base))
 
 
 def _answer(args: argparse.Namespace) -> None:
@@ -41,7 +44,8 @@ def _answer(args: argparse.Namespace) -> None:
 
     conflicts = change_answers(parse_assignments(args.assignments))
     note = f"; kept this project's version of {', '.join(conflicts)}" if conflicts else ""
-    print(f"Re-rendered with {' '.join(args.assignments)}{note}. Review with `git diff`, commit.")
+    answers = " ".join(args.assignments)
+    LOGGER.info(f"Re-rendered with {answers}{note}. Review with `git diff`, commit.")
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
