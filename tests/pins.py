@@ -1,6 +1,7 @@
 """Pinned versions as the template's files write them, for the tests that check two pins agree:
-a Makefile's `NAME := version` and a lock's `name==version`."""
+a Makefile's `NAME := version`, a lock's `name==version`, and a generated project's tools/."""
 
+import json
 import re
 from pathlib import Path
 
@@ -23,3 +24,11 @@ def locked_versions(lock):
             if "==" in line and not line.startswith((" ", "#"))
         )
     }
+
+
+def tool_pin(project, name):
+    """The version a generated project pins for a tool the Makefile installs: tools/package.json
+    for npm packages, tools/requirements.txt for the rest."""
+    tools = Path(project) / "tools"
+    npm = json.loads((tools / "package.json").read_text())["dependencies"]
+    return npm[name] if name in npm else locked_versions(tools / "requirements.txt")[name]

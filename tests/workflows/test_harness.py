@@ -11,7 +11,7 @@ from github_in_a_box.origin import git
 from github_in_a_box.standins import MissingStandIn
 
 SETUP_PYTHON = "actions/setup-python@a309ff8b426b58ec0e2a45f0f869d46889d02405"
-CML_SPEC = "@dvcorg/cml@0.20.6"
+CML_SPEC = "@dvcorg/cml@0.20.5"
 UPLOAD = "actions/upload-artifact@0123456789abcdef0123456789abcdef01234567"
 CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd"
 
