@@ -11,8 +11,9 @@ import pandas as pd
 from ..contract.schema import Schema
 from ..contract.stream import model_input
 from ..pipeline.metrics import positive_label_of
+from ..pipeline.predictions import predicted
 from ..pipeline.resampling import Outcomes, bootstrap, interval
-from ..tasks import CLASSIFICATION_TASKS, HIGHER_IS_BETTER
+from ..tasks import HIGHER_IS_BETTER
 from .decision import PerformanceDecay
 
 if TYPE_CHECKING:
@@ -44,8 +45,7 @@ class PerformanceTracker:
         self.probabilities: list[npt.NDArray[np.float64]] = []
 
     def predict(self, frame: pd.DataFrame) -> npt.NDArray[Any]:
-        features = model_input(frame, self.schema.features)
-        predictions = self.model.predict(features)
+        predictions, probabilities = predicted(self.model, model_input(frame, self.schema.features))
         if self.labels is not None:
             frame = self.labels.attach(frame, self.schema.target)
         if self.schema.target in frame.columns:
@@ -54,8 +54,8 @@ class PerformanceTracker:
             known = target.notna().to_numpy()
             self.targets.append(target[known].to_numpy())
             self.predictions.append(predictions[known])
-            if self.task in CLASSIFICATION_TASKS:
-                self.probabilities.append(self.model.predict_proba(features)[known])
+            if probabilities is not None:
+                self.probabilities.append(probabilities[known])
         return predictions
 
     def decay(

@@ -4,9 +4,10 @@ the base revision's copy through DVC, checked against that revision's dvc.lock).
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,11 +26,28 @@ PROBABILITY_PREFIX = "probability:"
 KEY_COLUMN = "row_key"
 
 
+def predicted(
+    model: "Pipeline", features: pd.DataFrame
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64] | None]:
+    """(predictions, class probabilities; None for a regressor) from one pass through the model.
+
+    A classifier's prediction is its most probable class: what scikit-learn's own `predict`
+    computes for the tree ensembles, from the same probabilities. Calling `predict` and then
+    `predict_proba` would transform every row and walk every tree twice. Evaluation, scoring,
+    serving and drift checks all predict through here, so a row gets one answer everywhere.
+    """
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return np.asarray(model.predict(features)), None
+    probabilities = model.predict_proba(features)
+    return np.asarray(classes)[probabilities.argmax(axis=1)], probabilities
+
+
 def outcomes_of(model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: str) -> Outcomes:
     """The model's predictions (and class probabilities) on labelled rows."""
     y_true = frame[schema.target].to_numpy()
     features = frame[schema.features]
-    y_pred = model.predict(features)
+    y_pred, probabilities = predicted(model, features)
     # A row's identity across revisions: its values, not its position.
     keys = pd.util.hash_pandas_object(frame[[*schema.features, schema.target]], index=False)
     keys = keys.to_numpy()
@@ -37,7 +55,6 @@ def outcomes_of(model: "Pipeline", frame: pd.DataFrame, schema: Schema, task: st
         return Outcomes(task, y_true, np.asarray(y_pred), keys=keys)
     classes = list(model.classes_)
     positive = positive_label_of(schema, classes) if task == "binary_classification" else None
-    probabilities = model.predict_proba(features)
     return Outcomes(task, y_true, y_pred, probabilities, classes, positive, keys)
 
 

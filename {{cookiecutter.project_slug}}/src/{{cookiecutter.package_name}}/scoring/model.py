@@ -13,6 +13,7 @@ import pandas as pd
 from ..contract.schema import Schema, load_schema
 from ..contract.stream import model_input
 from ..errors import ProjectError
+from ..pipeline.predictions import predicted
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -46,12 +47,7 @@ class ScoringModel:
         self, frame: pd.DataFrame
     ) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64] | None]:
         """(predictions, class probabilities or None) for a typed frame of the features."""
-        features = self.features(frame)
-        if self.classes is None:
-            return self.pipeline.predict(features), None
-        # A classifier's predict is the most probable class: one pass through the model, not two.
-        probabilities = self.pipeline.predict_proba(features)
-        return np.asarray(self.classes)[probabilities.argmax(axis=1)], probabilities
+        return predicted(self.pipeline, self.features(frame))
 
 
 def load_model(model_dir: str | Path) -> ScoringModel:
