@@ -198,7 +198,12 @@ def child_pandas(schema_path, source, output):
     return {"seconds": done - started, "laps": laps}
 
 
-CHILDREN = {"validate": child_validate, "pandas": child_pandas}
+def child_generate(shape, n_rows, source):
+    write_csv(source, shape, int(n_rows))
+    return {}
+
+
+CHILDREN = {"validate": child_validate, "pandas": child_pandas, "generate": child_generate}
 
 
 def log(message):
@@ -219,12 +224,12 @@ def child(kind, *arguments):
     return [sys.executable, __file__, "--child", kind, *map(str, arguments)]
 
 
-def bake(output_dir):
+def bake(template, output_dir):
     from cookiecutter.main import cookiecutter
 
     return Path(
         cookiecutter(
-            str(TEMPLATE),
+            str(template),
             no_input=True,
             output_dir=str(output_dir),
             accept_hooks=False,
@@ -239,7 +244,9 @@ def measure(project, folder, shape, n_rows, runs):
     schema_path, source = folder / f"{shape}.yaml", folder / f"{shape}.csv"
     schema_path.write_text(yaml.safe_dump(schema_document(shape), sort_keys=False))
     log(f"{shape}, {n_rows:,} rows: writing {source.name}")
-    write_csv(source, shape, n_rows)
+    # In a child: a child's peak RSS counts its parent's from before the exec (the spawned
+    # process starts in the parent's memory), so this process stays small.
+    run(child("generate", shape, n_rows, source))
     output = folder / "validated.parquet"
     commands = {
         "validate": child("validate", project, schema_path, source, output),
@@ -300,6 +307,9 @@ def main():
     parser.add_argument("--other-sizes", default="1000000", help="rows of the other shapes")
     parser.add_argument("--shapes", default="wide,narrow,categories,nulls")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--template", default=TEMPLATE, help="the template to bake (e.g. an older checkout)"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -315,7 +325,7 @@ def main():
         for size in (args.wide_sizes if shape == "wide" else args.other_sizes).split(",")
     ]
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as folder:
-        project = bake(folder)
+        project = bake(args.template, folder)
         results = [measure(project, Path(folder), shape, rows, args.runs) for shape, rows in plan]
     print(f"Validate stage, medians of {args.runs} runs (ratios = validate / pandas):\n")
     print(table(results))
