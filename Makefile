@@ -94,7 +94,7 @@ bench-drift: venv
 	$(BIN)/python benchmarks/drift.py
 
 # The generated validate stage against the same checks in plain vectorized pandas, on four
-# shapes of CSV (the 25-column one at 1M and 5M rows); about 10 minutes on 2 cores.
+# shapes of CSV (the 25-column one at 1M and 5M rows); about 3 minutes on 2 cores.
 bench-validate: venv
 	$(BIN)/python benchmarks/validate.py
 

@@ -25,8 +25,10 @@ memory is the child's peak RSS (os.wait4, after it exits). A time is the median 
 (default 3), a peak the largest. Targets (issue 16): validate within 2x of pandas' time and
 1.5x of its peak memory.
 
-Run: `make bench-validate` (wide at 1M and 5M rows, the other shapes at 1M; about 10 minutes on
+Run: `make bench-validate` (wide at 1M and 5M rows, the other shapes at 1M; about 3 minutes on
 2 cores) or `.venv/bin/python benchmarks/validate.py --quick` (100k rows, every shape, 1 run).
+`--template DIR` bakes another checkout instead, for before/after figures (e.g. DIR from
+`git archive <commit> | tar -x -C DIR`).
 """
 
 import argparse
