@@ -191,6 +191,7 @@ tests/test_template_records.py
 tests/test_split.py
 tests/test_train.py
 tests/test_validate.py
+tests/test_validate_equivalence.py
 tools/package.json
 tools/requirements.txt
 """

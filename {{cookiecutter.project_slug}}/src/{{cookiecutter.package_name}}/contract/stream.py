@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from ..contract.reading import MAX_EXAMPLES, Violation
 from ..contract.schema import Column, Schema
-from ..contract.validate import column_violations
+from ..contract.validate import column_violations, may_break
 from ..errors import CouldNotCheck
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -205,22 +205,6 @@ def number_violations(
     if any(v.rule in FATAL_RULES for v in violations):
         return violations, numbers
     return violations, typed_numbers(numbers, column)
-
-
-def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_]:
-    """A mask of the (non-missing) numbers that may break a rule: never misses one that does."""
-    mask = np.zeros(len(numbers), dtype=bool)
-    if numbers.dtype.kind == "f":
-        mask |= ~np.isfinite(numbers)
-        if column.dtype == "integer":
-            mask |= numbers != np.round(numbers)
-    if column.min is not None:
-        mask |= numbers < column.min
-    if column.max is not None:
-        mask |= numbers > column.max
-    if column.categories is not None:
-        mask |= ~np.isin(numbers, column.categories)
-    return mask
 
 
 def typed_numbers(
