@@ -17,6 +17,8 @@ INSTALL_HINTS = {
     "git": "apt-get install git",
     "make": "apt-get install make",
     "chromium": "apt-get install chromium (Debian's headless browser; .ci/run does this)",
+    "podman": "apt-get install podman (builds the service's image; .ci/run does this)",
+    "debootstrap": "apt-get install debootstrap (the image's stand-in base; .ci/run does this)",
 }
 
 
