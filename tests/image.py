@@ -28,6 +28,7 @@ from github_in_a_box.tools import in_ci, require_tool
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cookiecutter-gitops-ml"
 SUITE = "bookworm"  # the Dockerfile's base: python:<version>-slim-bookworm
+BOOKWORM_PYTHON = "3.11"  # Debian's python3 in that release
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 MINBASE = f"localhost/debian-minbase:{SUITE}"
 CA_CERTIFICATES = Path("/usr/local/share/ca-certificates")
@@ -72,6 +73,9 @@ def require_root():
 def stand_in_base(python_version, workdir):
     """Tag a bootstrapped bookworm with Debian's Python as the Dockerfile's base image."""
     require_root()
+    assert python_version == BOOKWORM_PYTHON, (
+        f"the stand-in carries bookworm's Python {BOOKWORM_PYTHON}, not {python_version}"
+    )
     tag = f"docker.io/library/python:{python_version}-slim-bookworm"
     if podman("image", "exists", tag, check=False).returncode == 0:
         return tag
