@@ -21,7 +21,7 @@ MERMAID_JS := .tools/mermaid-$(MERMAID_VERSION).min.js
 # Files go out in collection order, which tests/conftest.py starts with the longest ones.
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift clean
+.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift bench-profile clean
 
 venv: $(VENV)/.installed
 
@@ -92,6 +92,12 @@ bench: venv
 # Parquet read, on 200k, 1M and 5M rows with planted shifts; about 20 minutes on 2 cores.
 bench-drift: venv
 	$(BIN)/python benchmarks/drift.py
+
+# The generated profile stage on 1M and 5M training rows against the same stage before it read
+# in chunks (PROFILE_BASELINE, a git ref of this template) and a plain Parquet read; ~10 minutes.
+PROFILE_BASELINE ?= ef76a5e
+bench-profile: venv
+	$(BIN)/python benchmarks/profile.py --baseline $(PROFILE_BASELINE)
 
 clean:
 	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV) .tools
