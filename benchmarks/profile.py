@@ -47,6 +47,7 @@ NUMERIC_COLUMNS = [f"num_{index:02d}" for index in range(18)]
 CATEGORY_LEVELS = {"cat_0": 3, "cat_1": 5, "cat_2": 8, "cat_3": 12, "cat_4": 20, "cat_5": 40}
 TARGET = "label"
 TOLERANCE = 1e-9
+TARGET_PEAK_MB = 1024  # issue 16: under 1 GB at 5M rows, whatever the row count
 
 
 def log(message):
@@ -278,14 +279,17 @@ def compare_profiles(ours, base):
 
 def table(results, names):
     header = "| rows | " + " | ".join(f"{name} s | {name} peak MB" for name in names)
-    header += " | read s | read peak MB | " + " | ".join(f"{name}/read" for name in names) + " |"
-    lines = [header, "|---:|" + "---:|" * (2 * len(names) + 2 + len(names))]
+    header += " | read s | read peak MB | " + " | ".join(f"{name}/read" for name in names)
+    header += " | baseline/profile |" if "baseline" in names else " |"
+    lines = [header, "|---:|" + "---:|" * (header.count("|") - 2)]
     for n_rows, row in results:
         cells = [f"{n_rows:,}"]
         for name in [*names, "read"]:
             cells += [f"{row[name]['seconds']:.2f}", f"{row[name]['peak_mb']:.0f}"]
         read = row["read"]["seconds"]
         cells += [f"{row[name]['seconds'] / read:.1f}x" for name in names]
+        if "baseline" in names:
+            cells.append(f"{row['baseline']['seconds'] / row['profile']['seconds']:.1f}x")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -338,6 +342,9 @@ def main():
                 f"identical edges, counts and categories; mean/std within {TOLERANCE:g}"
             )
             print(f"\n{n_rows:,} rows, profile vs baseline: {verdict}")
+        peak = row["profile"]["peak_mb"]
+        met = "met" if peak < TARGET_PEAK_MB else "**missed**"
+        print(f"\n{n_rows:,} rows: profile peak {peak:.0f} MB (target < {TARGET_PEAK_MB}: {met})")
 
 
 if __name__ == "__main__":

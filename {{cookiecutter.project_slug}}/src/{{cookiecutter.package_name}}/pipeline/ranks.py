@@ -17,14 +17,16 @@ in memory (8 bytes a row); `RankSearch` finds the same values in a few passes ov
    SPLIT_WAYS-fold, so after at most 64 / log2(SPLIT_WAYS) = 11 cuts a bin holds one value.
 
 Exact rather than a mergeable sketch (t-digest, KLL): an edge stays a value seen in training,
-the same at any chunk size, so a profile does not change when only chunk_rows does, and the
+the same at any chunk size (edges and counts do not move when only chunk_rows does), and the
 drift check's reference counts per bin are true counts. The price is two more passes over the
 numeric columns when the file is larger than a chunk.
 
 Memory per column: the sample (PIVOT_SAMPLE keys, or one chunk's values when the file fits in
-one), bin bounds and counts (2 x PIVOT_SAMPLE, or len(ranks) x SPLIT_WAYS) and the kept values
-(KEEP_BUDGET): none grows with rows. Three passes in all up to about KEEP_BUDGET x PIVOT_SAMPLE
-/ len(ranks) rows (17 billion for 1001 ranks); a cut costs one more pass beyond that.
+one), bin bounds and counts (2 x PIVOT_SAMPLE, or len(ranks) x SPLIT_WAYS entries: under 1 MB)
+and the kept values (at most KEEP_BUDGET keys, 8 MB, sorted once at the end of the pass): none
+grows with rows, so the stage's peak is its chunk plus at most ~17 MB per numeric column. Three
+passes in all up to about KEEP_BUDGET x PIVOT_SAMPLE / len(ranks) rows (17 billion for 1001
+ranks; 5M rows keep ~300k values a column); each cut beyond that costs one more pass.
 """
 
 import math
