@@ -104,6 +104,13 @@ def test_profile_quantiles_must_be_a_positive_whole_number(quantiles, params):
         parse_params(document)
 
 
+@pytest.mark.parametrize("chunk_rows", [0, -1, 1.5, "all"])
+def test_profile_chunk_rows_must_be_a_positive_whole_number(chunk_rows, params):
+    document = {**params.model_dump(), "profile": {"chunk_rows": chunk_rows}}
+    with pytest.raises(ProjectError, match=r"profile\.chunk_rows"):
+        parse_params(document)
+
+
 # --- the chunked stage against the whole-frame formulas ---------------------------------------
 
 
