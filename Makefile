@@ -21,7 +21,8 @@ MERMAID_JS := .tools/mermaid-$(MERMAID_VERSION).min.js
 # Files go out in collection order, which tests/conftest.py starts with the longest ones.
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift bench-validate clean
+.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift \
+	bench-validate bench-profile clean
 
 venv: $(VENV)/.installed
 
@@ -97,6 +98,12 @@ bench-drift: venv
 # shapes of CSV (the 25-column one at 1M and 5M rows); about 3 minutes on 2 cores.
 bench-validate: venv
 	$(BIN)/python benchmarks/validate.py
+
+# The generated profile stage on 1M and 5M training rows against the same stage before it read
+# in chunks (PROFILE_BASELINE, a git ref of this template) and a plain Parquet read; ~10 minutes.
+PROFILE_BASELINE ?= ef76a5e
+bench-profile: venv
+	$(BIN)/python benchmarks/profile.py --baseline $(PROFILE_BASELINE)
 
 clean:
 	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV) .tools

@@ -97,6 +97,7 @@ src/{package}/pipeline/gate.py
 src/{package}/pipeline/metrics.py
 src/{package}/pipeline/predictions.py
 src/{package}/pipeline/profile.py
+src/{package}/pipeline/ranks.py
 src/{package}/pipeline/remote.py
 src/{package}/pipeline/resampling.py
 src/{package}/pipeline/slices.py

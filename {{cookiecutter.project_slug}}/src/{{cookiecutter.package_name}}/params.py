@@ -60,6 +60,7 @@ class CiParams(Section):
 
 class ProfileParams(Section):
     quantiles: int = Field(1000, ge=2)
+    chunk_rows: int = Field(100_000, ge=1)
 
 
 class MinEffect(Section):

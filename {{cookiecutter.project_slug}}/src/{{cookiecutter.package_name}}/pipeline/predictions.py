@@ -29,7 +29,7 @@ KEY_COLUMN = "row_key"
 def predicted(
     model: "Pipeline", features: pd.DataFrame
 ) -> tuple[npt.NDArray[Any], npt.NDArray[np.float64] | None]:
-    """(predictions, class probabilities; None for a regressor) from one pass through the model.
+    """(predictions, class probabilities or None: a regressor) from one pass through the model.
 
     A classifier's prediction is its most probable class: what scikit-learn's own `predict`
     computes for the tree ensembles, from the same probabilities. Calling `predict` and then
@@ -37,7 +37,7 @@ def predicted(
     serving and drift checks all predict through here, so a row gets one answer everywhere.
     """
     classes = getattr(model, "classes_", None)
-    if classes is None:
+    if classes is None or not hasattr(model, "predict_proba"):
         return np.asarray(model.predict(features)), None
     probabilities = model.predict_proba(features)
     return np.asarray(classes)[probabilities.argmax(axis=1)], probabilities
