@@ -117,6 +117,8 @@ class FakeGh:
             return json.dumps([{**issue, "closedAt": iso(at(12))}])
         if args[:2] == ["run", "list"]:
             return json.dumps(RUNS[args[args.index("--workflow") + 1]])
+        if args[:2] == ["release", "list"]:
+            return json.dumps([{"tagName": tag} for tag in self.latency])
         if args[:2] == ["release", "download"]:
             if args[2] not in self.latency:
                 raise github.Unavailable(f"release {args[2]} has no latency.json")
@@ -182,6 +184,16 @@ def test_reliability_is_the_success_share_and_the_longest_failing_streak(full):
     assert drift["longest_failing_streak"] == 2  # the cancelled run is left out
     assert workflows["score.yml"]["success_share"] is None
     assert workflows["pr.yml"]["success_share"] == 1.0
+
+
+def test_only_released_versions_are_asked_for_their_latency(history):
+    """One `gh release list`, then a download per released version, not one per version."""
+    root, shas = history
+    gh = FakeGh(shas)
+    report.build(root, until=at(20), gh=gh)
+    releases = [call for call in gh.calls if call[0] == "release"]
+    assert [call[:2] for call in releases] == [["release", "list"], ["release", "download"]]
+    assert releases[1][2] == f"{MODEL}@v0.4.0"
 
 
 def test_latency_and_quality_are_what_each_version_recorded(full):

@@ -123,6 +123,12 @@ def workflow_runs(gh: Gh, workflows: Sequence[str]) -> dict[str, list[Run]]:
     return {workflow: runs(gh, workflow) for workflow in workflows}
 
 
+def released_tags(gh: Gh) -> set[str]:
+    """The tags that have a GitHub Release: only their assets can hold latency figures."""
+    args = ["release", "list", "--json", "tagName", "--limit", str(LIMIT)]
+    return {item["tagName"] for item in json.loads(gh(args) or "[]")}
+
+
 def latency(gh: Gh, version: Version) -> dict[str, Any] | None:
     """The latency figures in `version`'s release assets, or None when it has none; refused
     (Unavailable) when they describe another version or commit."""

@@ -75,10 +75,12 @@ def github_inputs(inputs: Inputs, gh: github.Gh | None, sources: dict[str, str])
 
 
 def released_latency(gh: github.Gh, inputs: Inputs) -> dict[str, dict[str, Any]]:
-    """The latency figures of the versions registered in the window, by version."""
+    """The latency figures of the versions registered in the window, by version: one call
+    lists the releases, and only a released version's assets are asked for."""
     found = {}
+    released = github.released_tags(gh)
     for version in inputs.versions:
-        if inputs.since <= version.created_at <= inputs.until:
+        if inputs.since <= version.created_at <= inputs.until and version.tag in released:
             record = github.latency(gh, version)
             if record is not None:
                 found[version.version] = record
