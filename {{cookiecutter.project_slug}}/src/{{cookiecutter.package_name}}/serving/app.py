@@ -29,10 +29,11 @@ def outputs(served: Served, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One answer per row: its ids, the prediction and, for a classifier, the probabilities."""
     model = served.model
     predictions, probabilities = model.predict(feature_frame(rows, model.schema))
+    labels = predictions.tolist()  # plain Python values, whatever the classes' dtype
     answers = []
     for index, row in enumerate(rows):
         answer = {name: row[name] for name in model.schema.ids if row.get(name) is not None}
-        answer["prediction"] = predictions[index].item()
+        answer["prediction"] = labels[index]
         if probabilities is not None:
             answer["probabilities"] = dict(
                 zip(served.labels, probabilities[index].tolist(), strict=True)
