@@ -23,6 +23,15 @@ Floats = npt.NDArray[np.float64]
 RESAMPLES = 1000
 SEED = 0
 CONFIDENCE = 0.95
+# The metrics `_classification` gives, and those `_positive_class` gives (binary tasks).
+COUNTED_METRICS = {
+    "accuracy",
+    "balanced_accuracy",
+    "f1_macro",
+    "precision_macro",
+    "recall_macro",
+}
+POSITIVE_CLASS_METRICS = {"precision", "recall", "f1"}
 # Resamples are drawn in blocks so that a block's counts matrix stays near 32 MB.
 BLOCK_CELLS = 4_000_000
 
@@ -66,27 +75,37 @@ class Outcomes:
             self.positive_label,
         )
 
-    def weighted(self, counts: Floats) -> dict[str, Floats]:
+    def weighted(self, counts: Floats, metrics: Sequence[str] | None = None) -> dict[str, Floats]:
         """{metric: one value per row of `counts`} (resamples x rows; NaN where undefined, e.g.
-        roc_auc on a resample holding one class)."""
+        roc_auc on a resample holding one class), for `metrics` (default: all the task's)."""
+        wanted = _task_metrics(self.task, metrics)
         if self.task == "regression":
-            return _regression(self.y_true.astype(float), self.y_pred.astype(float), counts)
+            values = _regression(self.y_true.astype(float), self.y_pred.astype(float), counts)
+            return {name: values[name] for name in wanted}
         assert self.probabilities is not None and self.classes is not None
         classes = list(self.classes)
-        values = _classification(self.y_true, self.y_pred, classes, counts)
-        values["log_loss"] = _mean(counts, _row_log_loss(self.y_true, self.probabilities, classes))
+        values = {}
+        # Each group of metrics is computed only when asked for: a slice's interval needs one
+        # metric, and on 1,000 resamples of many rows every group costs seconds.
+        if set(wanted) & COUNTED_METRICS:
+            values |= _classification(self.y_true, self.y_pred, classes, counts)
+        if "log_loss" in wanted:
+            per_row = _row_log_loss(self.y_true, self.probabilities, classes)
+            values["log_loss"] = _mean(counts, per_row)
         if self.task == "binary_classification":
             positive = classes.index(self.positive_label)
             truth = self.y_true == self.positive_label
-            values |= _positive_class(truth, self.y_pred == self.positive_label, counts)
-            values["roc_auc"] = _roc_auc(truth, self.probabilities[:, positive], counts)
-        else:
+            if set(wanted) & POSITIVE_CLASS_METRICS:
+                values |= _positive_class(truth, self.y_pred == self.positive_label, counts)
+            if "roc_auc" in wanted:
+                values["roc_auc"] = _roc_auc(truth, self.probabilities[:, positive], counts)
+        elif "roc_auc_ovr" in wanted:
             aucs = [
                 _roc_auc(self.y_true == label, self.probabilities[:, index], counts)
                 for index, label in enumerate(classes)
             ]
             values["roc_auc_ovr"] = np.mean(aucs, axis=0)  # NaN when a class is missing
-        return {name: values[name] for name in METRICS[self.task]}
+        return {name: values[name] for name in wanted}
 
 
 def resample_counts(n_rows: int, resamples: int = RESAMPLES, seed: int = SEED) -> Iterator[Floats]:
@@ -103,10 +122,14 @@ def resample_counts(n_rows: int, resamples: int = RESAMPLES, seed: int = SEED) -
 
 
 def bootstrap(
-    outcomes: Outcomes, resamples: int = RESAMPLES, seed: int = SEED
+    outcomes: Outcomes,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+    metrics: Sequence[str] | None = None,
 ) -> dict[str, Floats]:
-    """{metric: its value on each resample}."""
-    blocks = [outcomes.weighted(c) for c in resample_counts(len(outcomes), resamples, seed)]
+    """{metric: its value on each resample}, for `metrics` (default: all the task's)."""
+    counts = resample_counts(len(outcomes), resamples, seed)
+    blocks = [outcomes.weighted(block, metrics) for block in counts]
     return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
 
 
@@ -146,6 +169,17 @@ def interval(values: Floats, confidence: float = CONFIDENCE) -> tuple[float, flo
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(finite, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _task_metrics(task: str, metrics: Sequence[str] | None) -> list[str]:
+    """The requested metrics in the task's order; all of them when none are named."""
+    known = list(METRICS[task])
+    if metrics is None:
+        return known
+    unknown = sorted(set(metrics) - set(known))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} are not metrics of {task}: use {', '.join(known)}")
+    return [name for name in known if name in metrics]
 
 
 def _mean(counts: Floats, per_row: Floats) -> Floats:
@@ -206,17 +240,25 @@ def _row_log_loss(y_true: Array, probabilities: Floats, classes: list[object]) -
 
 def _roc_auc(truth: Array, scores: Floats, counts: Floats) -> Floats:
     """The area under the ROC curve per resample: the weighted share of (positive, negative)
-    pairs ranked right, ties counting half (what scikit-learn's trapezoids give)."""
-    order = np.argsort(scores, kind="stable")
-    ordered = scores[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    positive = truth[order].astype(float)
-    weights = counts[:, order]
-    positives = np.add.reduceat(weights * positive, starts, axis=1)
-    negatives = np.add.reduceat(weights * (1 - positive), starts, axis=1)
-    below = np.cumsum(negatives, axis=1) - negatives
-    pairs = positives.sum(axis=1) * negatives.sum(axis=1)
-    return _ratio((positives * (below + negatives / 2)).sum(axis=1), pairs, np.nan)
+    pairs ranked right, ties counting half (what scikit-learn's trapezoids give).
+
+    Per positive row, the negatives scored below it and those scored at most as high are two
+    positions in the negatives' running count (in score order), so the pairs come from one
+    cumulative sum over negative rows and two lookups per positive row. Every sum is of whole
+    (or half) counts, so it is exact whatever the order of the additions."""
+    positive_rows, negative_rows = np.flatnonzero(truth), np.flatnonzero(~truth)
+    negative_order = negative_rows[np.argsort(scores[negative_rows], kind="stable")]
+    negative_scores = scores[negative_order]
+    positive_scores = scores[positive_rows]
+    below = np.searchsorted(negative_scores, positive_scores, side="left")
+    at_most = np.searchsorted(negative_scores, positive_scores, side="right")
+    negatives_so_far = np.zeros((len(counts), len(negative_order) + 1))
+    np.cumsum(counts[:, negative_order], axis=1, out=negatives_so_far[:, 1:])
+    positive_counts = counts[:, positive_rows]
+    # Twice the pairs ranked right: (below + at_most) counts tied negatives once, others twice.
+    twice_right = positive_counts * (negatives_so_far[:, below] + negatives_so_far[:, at_most])
+    pairs = positive_counts.sum(axis=1) * negatives_so_far[:, -1]
+    return _ratio(twice_right.sum(axis=1) / 2, pairs, np.nan)
 
 
 def _regression(y_true: Floats, y_pred: Floats, counts: Floats) -> dict[str, Floats]:
