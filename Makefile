@@ -21,7 +21,7 @@ MERMAID_JS := .tools/mermaid-$(MERMAID_VERSION).min.js
 # Files go out in collection order, which tests/conftest.py starts with the longest ones.
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift bench-validate clean
+.PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift bench-validate bench-stages clean
 
 venv: $(VENV)/.installed
 
@@ -97,6 +97,13 @@ bench-drift: venv
 # shapes of CSV (the 25-column one at 1M and 5M rows); about 3 minutes on 2 cores.
 bench-validate: venv
 	$(BIN)/python benchmarks/validate.py
+
+# The generated split, train and evaluate stages per model family at 1M rows against the least
+# work each does (the same estimator fitted on the same arrays, one predict_proba and the
+# metrics), with peak memory and a profile of the stage furthest above its floor; about 30
+# minutes on 2 cores.
+bench-stages: venv
+	$(BIN)/python benchmarks/stages.py
 
 clean:
 	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV) .tools
