@@ -22,7 +22,7 @@ MERMAID_JS := .tools/mermaid-$(MERMAID_VERSION).min.js
 PYTEST_WORKERS ?= 2
 
 .PHONY: venv demo demo-venv demo-bake test story lint lock constraints bench bench-drift \
-	bench-validate bench-profile clean
+	bench-validate bench-profile bench-stages clean
 
 venv: $(VENV)/.installed
 
@@ -104,6 +104,13 @@ bench-validate: venv
 PROFILE_BASELINE ?= ef76a5e
 bench-profile: venv
 	$(BIN)/python benchmarks/profile.py --baseline $(PROFILE_BASELINE)
+
+# The generated split, train and evaluate stages per model family at 1M rows against the least
+# work each does (the same estimator fitted on the same arrays, one predict_proba and the
+# metrics), with peak memory and a profile of the stage furthest above its floor; about 30
+# minutes on 2 cores.
+bench-stages: venv
+	$(BIN)/python benchmarks/stages.py
 
 clean:
 	rm -rf $(DEMO_DIR) $(VENV) $(DEMO_VENV) .tools

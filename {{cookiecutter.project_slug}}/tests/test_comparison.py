@@ -16,10 +16,12 @@ from {{ cookiecutter.package_name }}.review.comparison import BETTER, NOISE, WOR
 ROWS = 1000
 
 
-def binary(seed, noise=1.0, rows=ROWS, labels=(0, 1)):
+def binary(seed, noise=1.0, rows=ROWS, labels=(0, 1), decimals=None):
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, 2, rows)
     scores = 1 / (1 + np.exp(-(2 * truth - 1 + rng.normal(0, noise, rows))))
+    if decimals is not None:  # many rows share a score, as a small tree ensemble gives
+        scores = scores.round(decimals)
     probabilities = np.column_stack([1 - scores, scores])
     y_true = np.array(labels)[truth]
     y_pred = np.array(labels)[(scores > 0.5).astype(int)]
@@ -60,11 +62,19 @@ def sklearn_on(outcomes, rows):
     [
         binary(1),
         binary(2, labels=("no", "yes")),
+        binary(6, decimals=1),
         multiclass(3),
         multiclass(4, 60, rare=2),
         regression(5),
     ],
-    ids=["binary", "binary-text", "multiclass", "multiclass-rare-class", "regression"],
+    ids=[
+        "binary",
+        "binary-text",
+        "binary-tied-scores",
+        "multiclass",
+        "multiclass-rare-class",
+        "regression",
+    ],
 )
 def test_bootstrap_metrics_equal_scikit_learn_on_every_resample(outcomes):
     rng = np.random.default_rng(0)
@@ -80,6 +90,29 @@ def test_bootstrap_metrics_equal_scikit_learn_on_every_resample(outcomes):
                 assert np.isnan(fast[name]), name
             else:
                 assert fast[name] == pytest.approx(value, abs=1e-6), name
+
+
+@pytest.mark.parametrize(
+    "outcomes, metrics",
+    [
+        (binary(8, decimals=2), ["roc_auc"]),
+        (binary(9), ["f1", "log_loss"]),
+        (multiclass(10), ["roc_auc_ovr", "accuracy"]),
+        (regression(11), ["r2"]),
+    ],
+    ids=["binary-auc", "binary-f1-log-loss", "multiclass", "regression"],
+)
+def test_a_bootstrap_of_some_metrics_gives_their_values_of_the_full_bootstrap(outcomes, metrics):
+    full = bootstrap(outcomes, resamples=40)
+    some = bootstrap(outcomes, resamples=40, metrics=metrics)
+    assert list(some) == [name for name in full if name in metrics]
+    for name in metrics:
+        assert np.array_equal(some[name], full[name], equal_nan=True), name
+
+
+def test_a_bootstrap_of_a_metric_the_task_lacks_names_the_task_s_metrics():
+    with pytest.raises(ValueError, match="rmse are not metrics of binary_classification: use"):
+        bootstrap(binary(12), resamples=5, metrics=["roc_auc", "rmse"])
 
 
 def test_resample_counts_are_the_seeded_draws_in_blocks():

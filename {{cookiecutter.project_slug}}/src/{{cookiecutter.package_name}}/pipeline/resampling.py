@@ -9,6 +9,7 @@ that both agree on every resample, metric and task.
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,40 @@ Floats = npt.NDArray[np.float64]
 RESAMPLES = 1000
 SEED = 0
 CONFIDENCE = 0.95
+# The metrics `_classification` gives, and those `_positive_class` gives (binary tasks).
+COUNTED_METRICS = {
+    "accuracy",
+    "balanced_accuracy",
+    "f1_macro",
+    "precision_macro",
+    "recall_macro",
+}
+POSITIVE_CLASS_METRICS = {"precision", "recall", "f1"}
 # Resamples are drawn in blocks so that a block's counts matrix stays near 32 MB.
 BLOCK_CELLS = 4_000_000
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Where each positive row's score falls among the negative rows' scores: all the ROC AUC
+    of a resample needs besides its row counts."""
+
+    positive_rows: Array
+    negative_order: Array  # the negative rows, by score
+    below: Array  # per positive row: how many negatives score lower
+    at_most: Array  # per positive row: how many negatives score lower or the same
+
+
+def ranking(truth: Array, scores: Floats) -> Ranking:
+    positive_rows, negative_rows = np.flatnonzero(truth), np.flatnonzero(~truth)
+    negative_order = negative_rows[np.argsort(scores[negative_rows], kind="stable")]
+    negative_scores, positive_scores = scores[negative_order], scores[positive_rows]
+    return Ranking(
+        positive_rows,
+        negative_order,
+        np.searchsorted(negative_scores, positive_scores, side="left"),
+        np.searchsorted(negative_scores, positive_scores, side="right"),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,27 +99,46 @@ class Outcomes:
             self.positive_label,
         )
 
-    def weighted(self, counts: Floats) -> dict[str, Floats]:
-        """{metric: one value per row of `counts`} (resamples x rows; NaN where undefined, e.g.
-        roc_auc on a resample holding one class)."""
-        if self.task == "regression":
-            return _regression(self.y_true.astype(float), self.y_pred.astype(float), counts)
+    @cached_property
+    def _rankings(self) -> list[Ranking]:
+        """The scores' ranking per class an AUC is taken for (binary: the positive class),
+        sorted once for every block of resamples."""
         assert self.probabilities is not None and self.classes is not None
         classes = list(self.classes)
-        values = _classification(self.y_true, self.y_pred, classes, counts)
-        values["log_loss"] = _mean(counts, _row_log_loss(self.y_true, self.probabilities, classes))
+        binary = self.task == "binary_classification"
+        labels = [self.positive_label] if binary else classes
+        return [
+            ranking(self.y_true == label, self.probabilities[:, classes.index(label)])
+            for label in labels
+        ]
+
+    def weighted(self, counts: Floats, metrics: Sequence[str] | None = None) -> dict[str, Floats]:
+        """{metric: one value per row of `counts`} (resamples x rows; NaN where undefined, e.g.
+        roc_auc on a resample holding one class), for `metrics` (default: all the task's)."""
+        wanted = _task_metrics(self.task, metrics)
+        if self.task == "regression":
+            values = _regression(self.y_true.astype(float), self.y_pred.astype(float), counts)
+            return {name: values[name] for name in wanted}
+        assert self.probabilities is not None and self.classes is not None
+        classes = list(self.classes)
+        values = {}
+        # Each group of metrics is computed only when asked for: a slice's interval needs one
+        # metric, and on 1,000 resamples of many rows every group costs seconds.
+        if set(wanted) & COUNTED_METRICS:
+            values |= _classification(self.y_true, self.y_pred, classes, counts)
+        if "log_loss" in wanted:
+            per_row = _row_log_loss(self.y_true, self.probabilities, classes)
+            values["log_loss"] = _mean(counts, per_row)
         if self.task == "binary_classification":
-            positive = classes.index(self.positive_label)
-            truth = self.y_true == self.positive_label
-            values |= _positive_class(truth, self.y_pred == self.positive_label, counts)
-            values["roc_auc"] = _roc_auc(truth, self.probabilities[:, positive], counts)
-        else:
-            aucs = [
-                _roc_auc(self.y_true == label, self.probabilities[:, index], counts)
-                for index, label in enumerate(classes)
-            ]
+            if set(wanted) & POSITIVE_CLASS_METRICS:
+                truth, said = self.y_true == self.positive_label, self.y_pred == self.positive_label
+                values |= _positive_class(truth, said, counts)
+            if "roc_auc" in wanted:
+                values["roc_auc"] = _roc_auc(self._rankings[0], counts)
+        elif "roc_auc_ovr" in wanted:
+            aucs = [_roc_auc(ranks, counts) for ranks in self._rankings]
             values["roc_auc_ovr"] = np.mean(aucs, axis=0)  # NaN when a class is missing
-        return {name: values[name] for name in METRICS[self.task]}
+        return {name: values[name] for name in wanted}
 
 
 def resample_counts(n_rows: int, resamples: int = RESAMPLES, seed: int = SEED) -> Iterator[Floats]:
@@ -96,17 +148,21 @@ def resample_counts(n_rows: int, resamples: int = RESAMPLES, seed: int = SEED) -
     block = max(1, BLOCK_CELLS // max(n_rows, 1))
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
-        rows = np.stack([rng.integers(0, n_rows, n_rows) for _ in range(size)])
-        offsets = (np.arange(size) * n_rows)[:, None]
-        counts = np.bincount((rows + offsets).ravel(), minlength=size * n_rows)
-        yield counts.reshape(size, n_rows).astype(float)
+        counts = np.empty((size, n_rows))
+        for resample in counts:
+            resample[:] = np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows)
+        yield counts
 
 
 def bootstrap(
-    outcomes: Outcomes, resamples: int = RESAMPLES, seed: int = SEED
+    outcomes: Outcomes,
+    resamples: int = RESAMPLES,
+    seed: int = SEED,
+    metrics: Sequence[str] | None = None,
 ) -> dict[str, Floats]:
-    """{metric: its value on each resample}."""
-    blocks = [outcomes.weighted(c) for c in resample_counts(len(outcomes), resamples, seed)]
+    """{metric: its value on each resample}, for `metrics` (default: all the task's)."""
+    counts = resample_counts(len(outcomes), resamples, seed)
+    blocks = [outcomes.weighted(block, metrics) for block in counts]
     return {name: np.concatenate([b[name] for b in blocks]) for name in blocks[0]}
 
 
@@ -146,6 +202,17 @@ def interval(values: Floats, confidence: float = CONFIDENCE) -> tuple[float, flo
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(finite, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _task_metrics(task: str, metrics: Sequence[str] | None) -> list[str]:
+    """The requested metrics in the task's order; all of them when none are named."""
+    known = list(METRICS[task])
+    if metrics is None:
+        return known
+    unknown = sorted(set(metrics) - set(known))
+    if unknown:
+        raise ValueError(f"{', '.join(unknown)} are not metrics of {task}: use {', '.join(known)}")
+    return [name for name in known if name in metrics]
 
 
 def _mean(counts: Floats, per_row: Floats) -> Floats:
@@ -204,19 +271,22 @@ def _row_log_loss(y_true: Array, probabilities: Floats, classes: list[object]) -
     return -np.log(np.clip(chosen, eps, 1 - eps))
 
 
-def _roc_auc(truth: Array, scores: Floats, counts: Floats) -> Floats:
+def _roc_auc(ranks: Ranking, counts: Floats) -> Floats:
     """The area under the ROC curve per resample: the weighted share of (positive, negative)
-    pairs ranked right, ties counting half (what scikit-learn's trapezoids give)."""
-    order = np.argsort(scores, kind="stable")
-    ordered = scores[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    positive = truth[order].astype(float)
-    weights = counts[:, order]
-    positives = np.add.reduceat(weights * positive, starts, axis=1)
-    negatives = np.add.reduceat(weights * (1 - positive), starts, axis=1)
-    below = np.cumsum(negatives, axis=1) - negatives
-    pairs = positives.sum(axis=1) * negatives.sum(axis=1)
-    return _ratio((positives * (below + negatives / 2)).sum(axis=1), pairs, np.nan)
+    pairs ranked right, ties counting half (what scikit-learn's trapezoids give).
+
+    Per positive row, the negatives scored below it and those scored at most as high are two
+    positions in the negatives' running count (in score order), so the pairs come from one
+    cumulative sum over negative rows and two lookups per positive row. Every sum is of whole
+    (or half) counts, so it is exact whatever the order of the additions."""
+    negatives_so_far = np.zeros((len(counts), len(ranks.negative_order) + 1))
+    np.cumsum(counts[:, ranks.negative_order], axis=1, out=negatives_so_far[:, 1:])
+    positive_counts = counts[:, ranks.positive_rows]
+    # Twice the pairs ranked right: (below + at_most) counts tied negatives once, others twice.
+    lookups = negatives_so_far[:, ranks.below] + negatives_so_far[:, ranks.at_most]
+    twice_right = positive_counts * lookups
+    pairs = positive_counts.sum(axis=1) * negatives_so_far[:, -1]
+    return _ratio(twice_right.sum(axis=1) / 2, pairs, np.nan)
 
 
 def _regression(y_true: Floats, y_pred: Floats, counts: Floats) -> dict[str, Floats]:

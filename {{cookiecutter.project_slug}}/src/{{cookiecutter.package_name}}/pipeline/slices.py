@@ -37,7 +37,7 @@ def _slice(
     feature: str, category: object, rows: int, part: Outcomes, metric: str, whole: float | None
 ) -> dict[str, Any]:
     value = _metric(part, metric)
-    bounds = interval(bootstrap(part)[metric]) if value is not None else None
+    bounds = interval(bootstrap(part, metrics=[metric])[metric]) if value is not None else None
     low, high = bounds if bounds is not None else (None, None)
     worse = False
     if whole is not None and low is not None and high is not None:

@@ -198,7 +198,7 @@ def _primary_section(inputs: PrReportInputs, changes: list[MetricChange]) -> lis
 def _own_interval(outcomes: Outcomes | None, metric: str) -> str:
     if outcomes is None:
         return "—"
-    bounds = interval(bootstrap(outcomes)[metric])
+    bounds = interval(bootstrap(outcomes, metrics=[metric])[metric])
     return "—" if bounds is None else "{:.4f} to {:.4f}".format(*bounds)
 
 
