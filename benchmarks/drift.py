@@ -25,12 +25,23 @@ kind (its files differ in values only: see Detection for which ran), a peak the 
               previous size, exceeds 10 minutes is skipped; a run is stopped after 10 minutes.
   read        pyarrow.parquet.read_table of the whole current file (all columns, into Arrow):
               the floor for anything that looks at every value.
+  CSV         the shifted current written as CSV: ours through drift_source (the product's CSV
+              reader) against pyarrow.csv.read_csv of the whole file (its own type inference),
+              alternating, --runs times each.
+  command     `python -m <package> drift check` as a process on demo-shaped rows (the default
+              contract's 9 columns, 3% of one missing) in a baked project trained by its own
+              stages on 20,000 demo rows (its profile, model and metrics as --reference-dir):
+              interpreter start, imports, predictions, metrics, the three reports; wall time
+              and peak RSS (os.wait4). Against it, the statistics alone on the same file in a
+              child (the product's reader, summarize_batches, compare; no model), alternating,
+              --runs times each.
 
 Detection: the shifted current and the 5 null seeds, through the pyarrow reader at every size,
 through drift_source's (slower) at the first size, through Evidently at the first size it runs.
 The files are written once per size and read from a warm page cache by every run.
 
-Run: `make bench-drift` (or `.venv/bin/python benchmarks/drift.py --quick` for 200k rows only).
+Run: `make bench-drift` (or `.venv/bin/python benchmarks/drift.py --quick` for 200k rows only,
+one run); `--template DIR` bakes another checkout, for before/after figures.
 """
 
 import argparse

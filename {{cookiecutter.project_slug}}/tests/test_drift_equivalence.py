@@ -1,8 +1,8 @@
 """The drift check's reader against the one it replaced, kept here as the reference: Arrow
-parses CSV numbers and looks up categories, the next chunk is read in a thread and the frames
-are not consolidated. The check must say the same: drift.json identical on data with nulls,
-ties, out-of-range values, unseen categories, numbers written as text in many ways and empty
-chunks, and the same message for data it cannot check."""
+parses CSV numbers and looks up text categories, and the frames are not consolidated. The
+check must say the same: drift.json identical on data with nulls, ties, out-of-range values,
+unseen categories, numbers written as text in many ways and empty chunks, and the same message
+for data it cannot check."""
 
 import contextlib
 import json

@@ -9,9 +9,7 @@ nulls, out-of-range values and unknown categories do not: they are counted (Cont
 
 import csv
 import io
-import queue
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,52 +82,6 @@ def arrow_chunks(path: str, file_format: str, chunk_rows: int) -> Iterator[pa.Ta
             return
         header = _csv_header(handle, path)
         yield from _csv_chunks(handle, header, chunk_rows)
-
-
-def read_ahead(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    """The chunks, the next one read in a thread while the caller works on the current one:
-    Arrow reads and decodes outside the GIL, so reading overlaps the contract checks and the
-    statistics (on 2 cores, a drift check's time goes from their sum towards the larger).
-    At most two chunks wait beyond the caller's. An error of the reader is raised here, to the
-    caller; a caller that stops early stops the reader (and closes its file)."""
-    handoff: queue.Queue[tuple[pa.Table | None, BaseException | None]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand_over(item: tuple[pa.Table | None, BaseException | None]) -> bool:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not hand_over((chunk, None)):
-                    return
-            hand_over((None, None))
-        except BaseException as error:  # raised again in the caller's thread
-            hand_over((None, error))
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-
-    reader = threading.Thread(target=read, name="read-ahead", daemon=True)
-    reader.start()
-    try:
-        while True:
-            chunk, error = handoff.get()
-            if error is not None:
-                raise error
-            if chunk is None:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        reader.join()
 
 
 def _csv_header(handle: IO[bytes], path: str) -> list[str]:

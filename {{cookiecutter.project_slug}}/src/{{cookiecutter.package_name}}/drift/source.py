@@ -28,7 +28,6 @@ from ..contract.stream import (
     checked_frame,
     filesystem,
     is_url,
-    read_ahead,
 )
 from ..errors import CouldNotCheck
 from ..progress import rows_progress
@@ -119,7 +118,7 @@ def read_batches(
         file_format = format_of(path, files.format)
         try:
             with rows_progress(f"checking {path}") as advance:
-                for table in read_ahead(arrow_chunks(path, file_format, chunk_rows)):
+                for table in arrow_chunks(path, file_format, chunk_rows):
                     frame = checked_frame(table, schema, path, tally)
                     for name in keep:
                         if name not in table.column_names:
