@@ -25,12 +25,23 @@ kind (its files differ in values only: see Detection for which ran), a peak the 
               previous size, exceeds 10 minutes is skipped; a run is stopped after 10 minutes.
   read        pyarrow.parquet.read_table of the whole current file (all columns, into Arrow):
               the floor for anything that looks at every value.
+  CSV         the shifted current written as CSV: ours through drift_source (the product's CSV
+              reader) against pyarrow.csv.read_csv of the whole file (its own type inference),
+              alternating, --runs times each.
+  command     `python -m <package> drift check` as a process on demo-shaped rows (the default
+              contract's 9 columns, 3% of one missing) in a baked project trained by its own
+              stages on 20,000 demo rows (its profile, model and metrics as --reference-dir):
+              interpreter start, imports, predictions, metrics, the three reports; wall time
+              and peak RSS (os.wait4). Against it, the statistics alone on the same file in a
+              child (the product's reader, summarize_batches, compare; no model), alternating,
+              --runs times each.
 
 Detection: the shifted current and the 5 null seeds, through the pyarrow reader at every size,
 through drift_source's (slower) at the first size, through Evidently at the first size it runs.
 The files are written once per size and read from a warm page cache by every run.
 
-Run: `make bench-drift` (or `.venv/bin/python benchmarks/drift.py --quick` for 200k rows only).
+Run: `make bench-drift` (or `.venv/bin/python benchmarks/drift.py --quick` for 200k rows only,
+one run); `--template DIR` bakes another checkout, for before/after figures.
 """
 
 import argparse
@@ -53,6 +64,9 @@ CHILD_TIMEOUT_S = 3600
 
 # Rows per generated chunk and per Parquet row group: bounds the generator's memory.
 CHUNK_ROWS = 500_000
+COMMAND_REFERENCE = "bench-reference"  # the trained project's reference folder
+TARGETS = {"statistics/read": 2.5, "csv/read_csv": 2.0, "command/statistics": 2.0}
+TARGET_PEAK_MB = 1024
 
 REFERENCE_SEED = 0
 SHIFTED_SEED = 1
@@ -338,11 +352,122 @@ def child_evidently(reference, current):
     }
 
 
+def child_to_csv(parquet, csv_path):
+    """The same rows as CSV (pyarrow's writer), for the CSV reader's figures."""
+    import pyarrow.csv as arrow_csv
+    import pyarrow.parquet as pq
+
+    arrow_csv.write_csv(pq.read_table(parquet), csv_path)
+    return {"bytes": Path(csv_path).stat().st_size}
+
+
+def child_read_csv(current):
+    """pyarrow.csv.read_csv of the whole file with its own type inference: the CSV floor."""
+    import pyarrow.csv as arrow_csv
+
+    start, cpu_start = time.perf_counter(), time.process_time()
+    table = arrow_csv.read_csv(current)
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "rows": table.num_rows}
+
+
+def child_train(project):
+    """The baked project's own stages on 20,000 demo rows (validate, split, train, evaluate,
+    profile), and the reference folder `drift check --reference-dir` reads."""
+    modules = import_project(
+        project,
+        "demo_data",
+        "paths",
+        "params",
+        "contract.validate",
+        "pipeline.split",
+        "pipeline.train",
+        "pipeline.evaluate",
+        "pipeline.profile",
+    )
+    os.chdir(project)
+    paths, params = modules["paths"], modules["params"].load_params()
+    start = time.perf_counter()
+    modules["demo_data"].write_csv(params.data.raw, params.task, n_rows=20_000)
+    modules["contract.validate"].validate_file(
+        params.data.raw, paths.SCHEMA, paths.VALIDATED, paths.VALIDATION_REPORT
+    )
+    for stage in ("split.split_file", "train.train_file", "evaluate.evaluate_file"):
+        module, function = stage.split(".")
+        getattr(modules[f"pipeline.{module}"], function)(params)
+    modules["pipeline.profile"].profile_file(params)
+    folder = Path(project) / COMMAND_REFERENCE
+    folder.mkdir()
+    for name, path in (
+        ("profile.json", paths.PROFILE),
+        ("model.joblib", paths.MODEL),
+        ("metrics.json", paths.METRICS),
+    ):
+        shutil.copy(path, folder / name)
+    return {"seconds": time.perf_counter() - start, "family": params.model.family}
+
+
+def child_demo_rows(path, n_rows):
+    """Demo-shaped rows (the default contract's 8 features and the target, 3% of one column
+    missing) as Parquet in row groups of CHUNK_ROWS, drawn chunk by chunk."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(7)
+    writer = None
+    for start in range(0, n_rows, CHUNK_ROWS):
+        size = min(CHUNK_ROWS, n_rows - start)
+        usage = rng.gamma(2.0, 40.0, size).clip(0, 1000)
+        choices = {
+            "contract": ["month-to-month", "one-year", "two-year"],
+            "payment_method": ["bank-transfer", "card", "electronic-check", "mailed-check"],
+            "region": ["east", "north", "south", "west"],
+        }
+        table = pa.table(
+            {
+                "customer_age": rng.integers(18, 90, size),
+                "tenure_months": rng.integers(0, 120, size),
+                "monthly_charges": rng.uniform(10, 200, size).round(2),
+                "support_calls": rng.poisson(1.5, size).clip(0, 50),
+                "data_usage_gb": pa.array(usage, mask=rng.random(size) < 0.03),
+                **{name: rng.choice(labels, size) for name, labels in choices.items()},
+                "churned": rng.integers(0, 2, size),
+            }
+        )
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    writer.close()
+    return {"rows": n_rows}
+
+
+def child_statistics(project, current):
+    """The statistics alone on the command's data: the product's reader, summarize_batches and
+    compare, against the trained project's reference profile, without the model."""
+    names = ("params", "paths", "drift.summary", "drift.decision", "drift.source")
+    modules = import_project(project, *names, "pipeline.features", "contract.schema")
+    os.chdir(project)
+    settings = modules["params"].load_params().drift
+    start = time.perf_counter()
+    reference = Path(project) / COMMAND_REFERENCE / "profile.json"
+    profile = json.loads(reference.read_text(encoding="utf-8"))
+    batches = product_batches(modules, settings, modules["paths"].SCHEMA, current)
+    with modules["pipeline.features"].limited_threads():
+        summary = modules["drift.summary"].summarize_batches(profile, batches)
+    result = modules["drift.decision"].compare(profile, summary, settings)
+    return {"seconds": time.perf_counter() - start, "decision": result.decision}
+
+
 CHILDREN = {
     "profile": child_profile,
     "ours": child_ours,
     "read": child_read,
+    "to_csv": child_to_csv,
+    "read_csv": child_read_csv,
     "evidently": child_evidently,
+    "train": child_train,
+    "demo_rows": child_demo_rows,
+    "statistics": child_statistics,
 }
 
 
@@ -380,7 +505,7 @@ def run_child(python, kind, arguments, timeout, workdir, env=None):
     return {"status": "ok", "peak_mb": peak_mb, **figures}
 
 
-def bake_project(output_dir):
+def bake_project(template, output_dir):
     """Render the template with default answers, hooks off: the package and params.yaml are all
     the benchmark needs, and git/DVC setup would only add time."""
     from cookiecutter.main import cookiecutter
@@ -388,7 +513,7 @@ def bake_project(output_dir):
     remote = str(Path(output_dir) / "remote")
     return Path(
         cookiecutter(
-            str(TEMPLATE),
+            str(template),
             no_input=True,
             output_dir=str(output_dir),
             accept_hooks=False,
@@ -428,7 +553,7 @@ def currents(files):
     return [name for name in files if name != "reference"]
 
 
-def measure_size(n_rows, project, evidently, state, workdir, nulls_through_product):
+def measure_size(n_rows, project, evidently, state, workdir, nulls_through_product, runs):
     """All runs for one size. The drift_source reader's null-seed runs (slow: it checks the
     contract on text) happen at the first size only; the pyarrow-reader runs cover every size."""
     size_dir = workdir / f"rows{n_rows}"
@@ -459,9 +584,71 @@ def measure_size(n_rows, project, evidently, state, workdir, nulls_through_produ
     row["ours_arrow"] = {name: ours("pyarrow", name) for name in ["shifted", *nulls]}
     product_files = ["shifted", *nulls] if nulls_through_product else ["shifted"]
     row["ours"] = {name: ours("drift_source", name) for name in product_files}
+    row.update(measure_csv(project, schema_path, profile_path, files["shifted"], runs, size_dir))
     row["evidently"] = measure_evidently(n_rows, files, evidently, state, size_dir)
     shutil.rmtree(size_dir)
     return row
+
+
+def measure_csv(project, schema_path, profile_path, shifted, runs, size_dir):
+    """The shifted current as CSV: pyarrow's read_csv of it, and ours through drift_source
+    (the product's CSV reader), alternating, `runs` times each."""
+    csv_path = size_dir / "shifted.csv"
+    written = run_child(sys.executable, "to_csv", [str(shifted), str(csv_path)], 3600, size_dir)
+    log(f"  shifted as CSV: {written['bytes'] / 1e6:,.0f} MB")
+    figures = {"csv_read": {}, "ours_csv": {}}
+    ours = [str(project), str(schema_path), str(profile_path), str(csv_path), "drift_source"]
+    for index in range(runs):
+        read = run_child(sys.executable, "read_csv", [str(csv_path)], CHILD_TIMEOUT_S, size_dir)
+        figures["csv_read"][f"run{index}"] = read
+        ours_run = run_child(sys.executable, "ours", ours, CHILD_TIMEOUT_S, size_dir)
+        figures["ours_csv"][f"run{index}"] = ours_run
+        log(f"  CSV run {index + 1}: read_csv {describe(read)}, ours {describe(ours_run)}")
+    csv_path.unlink()
+    return figures
+
+
+def measure_command(project, n_rows, runs, workdir):
+    """`drift check` as a process on demo-shaped rows (the trained project's reference), and
+    the statistics alone on the same file in a child, alternating, `runs` times each."""
+    size_dir = workdir / f"command{n_rows}"
+    size_dir.mkdir()
+    current = size_dir / "current.parquet"
+    run_child(sys.executable, "demo_rows", [str(current), n_rows], CHILD_TIMEOUT_S, size_dir)
+    package = Path(project).name.replace("-", "_")
+    command = [sys.executable, "-m", package, "drift", "check", "--current", str(current)]
+    command += ["--date", "2026-01-01", "--reference-dir", COMMAND_REFERENCE]
+    command += ["--output-dir", str(size_dir / "reports")]
+    env = dict(os.environ, PYTHONPATH=str(Path(project) / "src"))
+    figures = {"command": {}, "statistics": {}}
+    for index in range(runs):
+        figures["command"][f"run{index}"] = run_process(command, project, env, size_dir)
+        figures["statistics"][f"run{index}"] = run_child(
+            sys.executable, "statistics", [str(project), str(current)], CHILD_TIMEOUT_S, size_dir
+        )
+        last = {kind: describe(values[f"run{index}"]) for kind, values in figures.items()}
+        log(f"  command run {index + 1}: {last['command']}; statistics {last['statistics']}")
+    shutil.rmtree(size_dir)
+    return figures
+
+
+def run_process(command, cwd, env, workdir):
+    """Wall time and peak RSS (os.wait4) of a command run to completion; exit 0 (no drift) and
+    1 (drift) are both a finished check."""
+    stderr_path = workdir / "command.err"
+    start = time.perf_counter()
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        tail = stderr_path.read_text(errors="replace").strip().splitlines()[-15:]
+        log(f"drift check failed (exit {process.returncode}):\n  " + "\n  ".join(tail))
+        return {"status": f"failed (exit {process.returncode})"}
+    return {"status": "ok", "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def measure_evidently(n_rows, files, evidently, state, size_dir):
@@ -646,6 +833,37 @@ def targets_table(rows):
     return "\n".join(lines)
 
 
+def speed_table(rows):
+    """The three speed targets: the statistics through the product's reader against the
+    Parquet read, the CSV path against pyarrow's read_csv, the whole command against the
+    statistics alone on the same demo-shaped file (and its peak memory)."""
+    lines = [
+        "| rows | statistics s | read s | statistics/read (<= 2.5x) | CSV s | read_csv s "
+        "| CSV/read_csv (<= 2x) | command s | statistics alone s | command/statistics (<= 2x) "
+        "| command peak MB (< 1024) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        seconds = {
+            variant: size_figure(row, variant, "seconds")
+            for variant in ("ours", "read", "ours_csv", "csv_read", "command", "statistics")
+        }
+        peak = size_figure(row, "command", "peak_mb")
+        cells = [f"{row['rows']:,}"]
+        for numerator, denominator, key in (
+            ("ours", "read", "statistics/read"),
+            ("ours_csv", "csv_read", "csv/read_csv"),
+            ("command", "statistics", "command/statistics"),
+        ):
+            within = ratio(seconds[numerator], seconds[denominator])
+            met = verdict(within, within and within <= TARGETS[key])
+            cells += [figure(seconds[numerator]), figure(seconds[denominator])]
+            cells.append(f"{figure(within, 2, 'x')} {met}")
+        cells.append(f"{figure(peak, 0)} {verdict(peak, peak and peak < TARGET_PEAK_MB)}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def verdict(measured, met):
     if measured is None:
         return "n/a"
@@ -720,20 +938,31 @@ def main():
     parser.add_argument("--quick", action="store_true", help="200,000 rows only (smoke check)")
     parser.add_argument("--skip-evidently", action="store_true")
     parser.add_argument("--evidently-venv", type=Path, default=DEFAULT_VENV)
+    parser.add_argument("--runs", type=int, default=3, help="runs of the CSV and command figures")
+    parser.add_argument(
+        "--template", default=TEMPLATE, help="the template to bake (e.g. an older checkout)"
+    )
     args = parser.parse_args()
     sizes = [200_000] if args.quick else args.sizes
     evidently, version = None, None
     if not args.skip_evidently:
         evidently = evidently_python(args.evidently_venv)
         version = evidently_description(evidently, args.evidently_venv)
+    runs = 1 if args.quick else args.runs
     rows, state = [], {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as tmp:
-        project = bake_project(Path(tmp) / "bake")
+        project = bake_project(args.template, Path(tmp) / "bake")
+        trained = run_child(sys.executable, "train", [str(project)], CHILD_TIMEOUT_S, Path(tmp))
+        if trained["status"] != "ok":
+            sys.exit("training the baked project failed; see the error above")
+        log(f"trained the baked project ({trained['family']}) in {trained['seconds']:.1f} s")
         for n_rows in sizes:
             log(f"{n_rows:,} rows")
             first = n_rows == sizes[0]
-            rows.append(measure_size(n_rows, project, evidently, state, Path(tmp), first))
+            row = measure_size(n_rows, project, evidently, state, Path(tmp), first, runs)
+            row.update(measure_command(project, n_rows, runs, Path(tmp)))
+            rows.append(row)
     load = f"1-min load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(f"Drift benchmark: {os.cpu_count()} cores ({load})")
     print("\nTiming (median of a size's runs; peak: largest)\n")
@@ -742,6 +971,8 @@ def main():
     print(quality_table(rows))
     print("\nTargets\n")
     print(targets_table(rows))
+    print(f"\nSpeed targets (issue 16): medians of {runs} runs for CSV and the command\n")
+    print(speed_table(rows))
     print("\nNotes\n")
     print(notes(rows, version))
 

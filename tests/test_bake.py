@@ -161,6 +161,7 @@ tests/test_contract.py
 tests/test_demo_data.py
 tests/test_drift.py
 tests/test_drift_check.py
+tests/test_drift_equivalence.py
 tests/test_drift_github.py
 tests/test_drift_labels.py
 tests/test_drift_wording.py
