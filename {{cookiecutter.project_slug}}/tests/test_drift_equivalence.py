@@ -14,20 +14,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from customer_churn import paths
-from customer_churn.contract import stream
-from customer_churn.contract.schema import Column, Schema, load_schema
-from customer_churn.contract.stream import (
+from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }}.contract import stream
+from {{ cookiecutter.package_name }}.contract.schema import Column, Schema, load_schema
+from {{ cookiecutter.package_name }}.contract.stream import (
     FATAL_RULES,
     ContractTally,
     filesystem,
     number_violations,
     text_violations,
 )
-from customer_churn.drift import check
-from customer_churn.drift.source import format_of
-from customer_churn.errors import CouldNotCheck
-from customer_churn.params import load_params
+from {{ cookiecutter.package_name }}.drift import check
+from {{ cookiecutter.package_name }}.drift.source import format_of
+from {{ cookiecutter.package_name }}.errors import CouldNotCheck
+from {{ cookiecutter.package_name }}.params import load_params
 
 ROWS = 3000
 CHUNK_ROWS = 700
