@@ -67,7 +67,7 @@ def present_values(values: pd.Series) -> npt.NDArray[np.float64]:
     return values.dropna().to_numpy(dtype=float)
 
 
-class NumericSummary:
+class NumericProfiler:
     """A numeric column folded chunk by chunk: counts, extremes, mean and the sum of squared
     deviations (m2), and a sample of every `stride`-th row for RankSearch's pivots."""
 
@@ -133,7 +133,7 @@ class NumericSummary:
         }
 
 
-class CategorySummary:
+class CategoryProfiler:
     """Counts per category label (the value as text), folded chunk by chunk."""
 
     def __init__(self, categories: Iterable[object] | None) -> None:
@@ -158,12 +158,12 @@ class CategorySummary:
         }
 
 
-Summary = NumericSummary | CategorySummary
+Profiler = NumericProfiler | CategoryProfiler
 
 
 def numeric_profile(values: pd.Series, n_quantiles: int) -> dict[str, Any]:
     """One column's numeric profile, all in memory (a single chunk)."""
-    summary = NumericSummary(stride=1)
+    summary = NumericProfiler(stride=1)
     summary.add(values)
     return summary.result(summary.rank_search(n_quantiles))
 
@@ -171,7 +171,7 @@ def numeric_profile(values: pd.Series, n_quantiles: int) -> dict[str, Any]:
 def category_profile(
     values: pd.Series, categories: Iterable[object] | None = None
 ) -> dict[str, Any]:
-    summary = CategorySummary(categories)
+    summary = CategoryProfiler(categories)
     summary.add(values)
     return summary.result()
 
@@ -182,20 +182,20 @@ def column_profile(values: pd.Series, column: Column, n_quantiles: int) -> dict[
     return numeric_profile(values, n_quantiles)
 
 
-def new_summary(column: Column, stride: int) -> Summary:
-    return CategorySummary(column.categories) if column.is_categorical else NumericSummary(stride)
+def new_summary(column: Column, stride: int) -> Profiler:
+    return CategoryProfiler(column.categories) if column.is_categorical else NumericProfiler(stride)
 
 
 def first_pass(
     chunks: Chunks, schema: Schema, model: "Pipeline", task: str, stride: int, spill: IO[bytes]
-) -> dict[str, Summary]:
+) -> dict[str, Profiler]:
     """Every column's summary and the predictions' (key "predictions"), from one read; numeric
     predictions are also written to `spill` for the later passes."""
     summaries = {name: new_summary(column, stride) for name, column in schema.columns.items()}
     if task in CLASSIFICATION_TASKS:
-        predictions: Summary = CategorySummary(model.classes_.tolist())
+        predictions: Profiler = CategoryProfiler(model.classes_.tolist())
     else:
-        predictions = NumericSummary(stride)
+        predictions = NumericProfiler(stride)
     for frame in chunks(list(schema.columns)):
         if not len(frame):
             continue  # the model refuses zero rows
@@ -203,7 +203,7 @@ def first_pass(
             summary.add(frame[name])
         labels, _ = predicted(model, frame[schema.features])  # as drift checks predict
         predictions.add(pd.Series(labels))
-        if isinstance(predictions, NumericSummary):
+        if isinstance(predictions, NumericProfiler):
             spill.write(np.asarray(labels, dtype=np.float64).tobytes())
     return {**summaries, "predictions": predictions}
 
@@ -246,13 +246,13 @@ def profile_chunks(
         searches = {
             name: summary.rank_search(settings.quantiles)
             for name, summary in summaries.items()
-            if isinstance(summary, NumericSummary)
+            if isinstance(summary, NumericProfiler)
         }
         found = {name: search for name, search in searches.items() if search is not None}
         search_passes(found, chunks, spill, settings.chunk_rows)
     profiles = {
         name: summary.result(searches[name])
-        if isinstance(summary, NumericSummary)
+        if isinstance(summary, NumericProfiler)
         else summary.result()
         for name, summary in summaries.items()
     }
