@@ -505,23 +505,6 @@ def run_child(python, kind, arguments, timeout, workdir, env=None):
     return {"status": "ok", "peak_mb": peak_mb, **figures}
 
 
-def bake_project(template, output_dir):
-    """Render the template with default answers, hooks off: the package and params.yaml are all
-    the benchmark needs, and git/DVC setup would only add time."""
-    from cookiecutter.main import cookiecutter
-
-    remote = str(Path(output_dir) / "remote")
-    return Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=False,
-            extra_context={"dvc_remote_url": remote},
-        )
-    )
-
-
 def evidently_python(venv):
     """Create the Evidently virtualenv on first use; sync it to the pinned requirements."""
     uv = Path(sys.executable).with_name("uv")
@@ -933,6 +916,10 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         print(json.dumps(CHILDREN[sys.argv[2]](*json.loads(sys.argv[3]))))
         return
+    # Here, not at the top: the template's tests load this file by path to reuse its data
+    # generator, where this folder is not importable.
+    from scoring import bake
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=parse_sizes, default=[200_000, 1_000_000, 5_000_000])
     parser.add_argument("--quick", action="store_true", help="200,000 rows only (smoke check)")
@@ -952,7 +939,7 @@ def main():
     rows, state = [], {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as tmp:
-        project = bake_project(args.template, Path(tmp) / "bake")
+        project = bake(Path(tmp) / "bake", args.template)
         trained = run_child(sys.executable, "train", [str(project)], CHILD_TIMEOUT_S, Path(tmp))
         if trained["status"] != "ok":
             sys.exit("training the baked project failed; see the error above")

@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scoring import bake
+
 TEMPLATE = Path(__file__).resolve().parents[1]
 GENERATOR_ROWS = 250_000
 FIT_ROWS = 20_000
@@ -196,20 +198,6 @@ def run_child(kind, argument, workdir):
     return {**figures, "peak_mb": usage.ru_maxrss / 1024}
 
 
-def bake(template, output_dir):
-    from cookiecutter.main import cookiecutter
-
-    return Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=False,
-            extra_context={"dvc_remote_url": str(Path(output_dir) / "remote")},
-        )
-    )
-
-
 def template_at(ref, folder):
     """The template's files at git `ref`, unpacked into folder."""
     archive = folder / "template.tar"
@@ -309,10 +297,10 @@ def main():
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:
         workdir = Path(folder)
-        projects = {"profile": bake(TEMPLATE, workdir / "bake")}
+        projects = {"profile": bake(workdir / "bake")}
         if args.baseline:
             template = template_at(args.baseline, workdir)
-            projects["baseline"] = bake(template, workdir / "baseline")
+            projects["baseline"] = bake(workdir / "baseline", template)
         model = None
         for project in projects.values():
             model = prepare(project, model, workdir)

@@ -43,12 +43,15 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def bake(output_dir):
+def bake(output_dir, template=TEMPLATE):
+    """The template (this checkout, or another, e.g. an older commit's archive for "before"
+    figures) rendered with default answers, hooks off: the package and params.yaml are all a
+    benchmark needs, and git/DVC setup would only add time."""
     from cookiecutter.main import cookiecutter
 
     return Path(
         cookiecutter(
-            str(TEMPLATE),
+            str(template),
             no_input=True,
             output_dir=str(output_dir),
             accept_hooks=False,

@@ -58,6 +58,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scoring import bake, package_of
+
 TEMPLATE = Path(__file__).resolve().parents[1]
 FAMILIES = ("logistic", "random_forest", "hist_gradient_boosting")
 STAGES = ("split", "train", "evaluate")
@@ -192,24 +194,6 @@ def run(command, cwd=None, env=None):
 
 def child(kind, *arguments):
     return [sys.executable, __file__, "--child", kind, *map(str, arguments)]
-
-
-def bake(template, output_dir):
-    from cookiecutter.main import cookiecutter
-
-    return Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=False,
-            extra_context={"dvc_remote_url": str(Path(output_dir) / "remote")},
-        )
-    )
-
-
-def package_of(project):
-    return next(p.name for p in (project / "src").iterdir() if (p / "cli.py").is_file())
 
 
 def set_family(project, family):
@@ -369,7 +353,7 @@ def main():
     if unknown:
         parser.error(f"unknown families {', '.join(unknown)}: use {', '.join(FAMILIES)}")
     with tempfile.TemporaryDirectory(prefix="bench-stages-") as folder:
-        project = Project(bake(args.template, folder))
+        project = Project(bake(folder, args.template))
         scratch = Path(folder) / "floor"
         scratch.mkdir()
         results = []

@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from scoring import bake
+
 TEMPLATE = Path(__file__).resolve().parents[1]
 CHUNK_ROWS = 500_000  # rows generated and written at a time: bounds the generator's memory
 TARGET_TIME_RATIO = 2.0
@@ -226,20 +228,6 @@ def child(kind, *arguments):
     return [sys.executable, __file__, "--child", kind, *map(str, arguments)]
 
 
-def bake(template, output_dir):
-    from cookiecutter.main import cookiecutter
-
-    return Path(
-        cookiecutter(
-            str(template),
-            no_input=True,
-            output_dir=str(output_dir),
-            accept_hooks=False,
-            extra_context={"dvc_remote_url": str(Path(output_dir) / "remote")},
-        )
-    )
-
-
 def measure(project, folder, shape, n_rows, runs):
     import yaml
 
@@ -327,7 +315,7 @@ def main():
         for size in (args.wide_sizes if shape == "wide" else args.other_sizes).split(",")
     ]
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as folder:
-        project = bake(args.template, folder)
+        project = bake(folder, args.template)
         results = [measure(project, Path(folder), shape, rows, args.runs) for shape, rows in plan]
     print(f"Validate stage, medians of {args.runs} runs (ratios = validate / pandas):\n")
     print(table(results))
