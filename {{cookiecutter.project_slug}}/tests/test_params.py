@@ -47,3 +47,20 @@ def test_omitted_settings_take_their_one_default():
     params = parse_params(document)
     assert params.gate.tolerance == GateParams.model_fields["tolerance"].default
     assert params.drift == DriftParams()
+
+
+def test_an_unknown_engine_is_refused_naming_the_three():
+    document = project_document()
+    document["engine"] = "polars"
+    with pytest.raises(ProjectError) as raised:
+        parse_params(document)
+    assert "`engine` is 'polars'" in raised.value.problem
+    for engine in ("pyarrow", "duckdb", "spark"):
+        assert engine in raised.value.problem
+
+
+def test_a_spark_connect_url_must_say_sc():
+    document = project_document()
+    document["spark"]["remote"] = "http://spark:15002"
+    with pytest.raises(ProjectError, match=r"`spark\.remote`"):
+        parse_params(document)

@@ -20,6 +20,7 @@ from .tasks import METRICS
 
 Task = Literal["binary_classification", "multiclass_classification", "regression"]
 Family = Literal["logistic", "linear", "random_forest", "hist_gradient_boosting"]
+Engine = Literal["pyarrow", "duckdb", "spark"]
 
 
 class Section(BaseModel):
@@ -138,8 +139,28 @@ class OpsParams(Section):
     hotfix_days: float = Field(7.0, ge=0)
 
 
+class DuckdbParams(Section):
+    # None: DuckDB's own defaults (every core; 80% of the machine's memory, spilling beyond).
+    threads: int | None = Field(None, ge=1)
+    memory_limit: str | None = Field(None, min_length=1)  # e.g. "2GB"
+
+
+class SparkParams(Section):
+    # local[*] runs Spark inside this process's JVM; a cluster's master URL (spark://, yarn,
+    # k8s://) or a Spark Connect URL (sc://host:15002; SPARK_REMOTE in the environment wins)
+    # runs it there. `config` is passed to the session as it is (spark.executor.memory, ...).
+    master: str = Field("local[*]", min_length=1)
+    remote: str | None = Field(None, pattern=r"^sc://")
+    config: dict[str, str] = Field(default_factory=dict)
+
+
 class Params(Section):
     task: Task
+    # What reads and counts the data in the data stages and drift checks (engines/): pyarrow
+    # in this process, DuckDB (embedded, out of core) or Spark. Results are identical.
+    engine: Engine = "pyarrow"
+    duckdb: DuckdbParams = DuckdbParams()
+    spark: SparkParams = SparkParams()
     data: DataParams = DataParams()
     split: SplitParams = SplitParams()
     model: ModelParams = ModelParams()
