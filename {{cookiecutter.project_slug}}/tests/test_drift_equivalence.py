@@ -21,11 +21,11 @@ from {{ cookiecutter.package_name }}.contract.stream import (
     FATAL_RULES,
     ContractTally,
     filesystem,
+    format_of,
     number_violations,
     text_violations,
 )
 from {{ cookiecutter.package_name }}.drift import check
-from {{ cookiecutter.package_name }}.drift.source import format_of
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck
 from {{ cookiecutter.package_name }}.params import load_params
 

@@ -22,6 +22,7 @@ LAYERS = [
     {"params", "bootstrap"},
     {"edge"},
     {"contract"},
+    {"engines"},
     {"pipeline"},
     {"release"},
     {"review", "drift", "scoring", "template"},

@@ -64,6 +64,19 @@ def filesystem(source: str) -> tuple[Any, str]:
         ) from None
 
 
+def format_of(path: str, configured: str) -> str:
+    if configured != "auto":
+        return configured
+    name = path.lower().removesuffix(".gz")
+    for suffix, kind in SUFFIXES.items():
+        if name.endswith(suffix):
+            return kind
+    raise CouldNotCheck(
+        f"cannot tell whether {path} is CSV or Parquet from its name",
+        "set drift.format in params.yaml to csv or parquet",
+    )
+
+
 # --- reading in chunks --------------------------------------------------------------------------
 
 
@@ -183,8 +196,9 @@ def text_violations(
     values: pa.ChunkedArray, column: Column
 ) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
     """(contract violations, typed values) of a column read as text, as the validate stage
-    reads it: every value is parsed."""
-    text = as_text(values.to_pandas())
+    reads it: every value is parsed. Integers are written as integers (a pandas column with
+    nulls would hold them as floats: "102.0")."""
+    text = as_text(values.to_pandas(integer_object_nulls=True))
     violations = column_violations(text, column)
     if column.dtype == "category" or any(v.rule in FATAL_RULES for v in violations):
         return violations, text
@@ -198,7 +212,10 @@ def number_violations(
     what column_violations finds on the text is found from the numbers (nulls counted here),
     and only the values that may break the dtype, range or categories go through it as text."""
     numbers = values.to_numpy()  # float64 with NaN for nulls, as to_pandas() gives
-    present = numbers[~np.isnan(numbers)] if numbers.dtype.kind == "f" else numbers
+    if pa.types.is_integer(values.type):
+        present = values.drop_null().to_numpy()  # as text_violations writes them: "102"
+    else:
+        present = numbers[~np.isnan(numbers)] if numbers.dtype.kind == "f" else numbers
     if len(present) == 0:
         violations = column_violations(as_text(pd.Series(numbers)), column)  # all_null
         return violations, typed_numbers(numbers, column)

@@ -67,24 +67,35 @@ def column_violations(values: pd.Series, column: Column) -> list[Violation]:
     """The rules one column of text values breaks: all_null, null, dtype, range, category."""
     present = values.dropna()
     if present.empty:
-        return [Violation(column.name, "all_null", len(values), [], "every value is missing")]
+        return [
+            Violation(column.name, "all_null", len(values), [], rule_message(column, "all_null"))
+        ]
     found = []
     missing = int(values.isna().sum())
     if missing and not column.nullable:
-        found.append(Violation(column.name, "null", missing, [], "missing values; not nullable"))
+        found.append(Violation(column.name, "null", missing, [], rule_message(column, "null")))
     comparable = present  # what the categories are compared with: text, or numbers below
     if column.is_numeric:
         numbers = pd.to_numeric(present, errors="coerce")
         wrong_type = _not_of_dtype(numbers, column.dtype)
-        found += _value_violations(column, "dtype", present[wrong_type], DTYPE_TEXT[column.dtype])
+        found += _value_violations(column, "dtype", present[wrong_type])
         present, comparable = present[~wrong_type], numbers[~wrong_type]
-        outside = present[_outside(comparable, column)]
-        found += _value_violations(column, "out_of_range", outside, f"outside {_range(column)}")
+        found += _value_violations(column, "out_of_range", present[_outside(comparable, column)])
     if column.categories is not None:
-        unknown = present[~comparable.isin(column.categories)]
-        shown = ", ".join(map(str, column.categories))
-        found += _value_violations(column, "category", unknown, f"not in [{shown}]")
+        found += _value_violations(column, "category", present[~comparable.isin(column.categories)])
     return found
+
+
+def rule_message(column: Column, rule: str) -> str:
+    """What a violation of `rule` on `column` says (the engines' checks say it too)."""
+    messages = {
+        "all_null": "every value is missing",
+        "null": "missing values; not nullable",
+        "dtype": DTYPE_TEXT.get(column.dtype, ""),
+        "out_of_range": f"outside {_range(column)}",
+        "category": f"not in [{', '.join(map(str, column.categories or ()))}]",
+    }
+    return messages[rule]
 
 
 def _not_of_dtype(numbers: pd.Series, dtype: str) -> pd.Series:
@@ -104,9 +115,8 @@ def _outside(numbers: pd.Series, column: Column) -> pd.Series:
     return outside
 
 
-def _value_violations(
-    column: Column, rule: str, offending: pd.Series, message: str
-) -> list[Violation]:
+def _value_violations(column: Column, rule: str, offending: pd.Series) -> list[Violation]:
+    message = rule_message(column, rule)
     return [_value_violation(column.name, rule, offending, message)] if len(offending) else []
 
 

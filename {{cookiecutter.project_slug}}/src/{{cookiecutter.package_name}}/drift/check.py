@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import paths
-from ..contract.schema import load_schema
-from ..contract.stream import ContractTally
+from ..contract.schema import Schema, load_schema
+from ..contract.stream import ContractTally, CurrentFiles
 from ..edge.dvc import DvcRun, first_error_line, run_dvc
 from ..edge.git import head_commit
 from ..edge.github import run_url, set_output
@@ -35,7 +35,7 @@ from .labels import load_labels
 from .performance import PerformanceTracker
 from .report import today, write_reports
 from .source import read_batches, resolve
-from .summary import summarize_batches
+from .summary import CurrentSummary, summarize_batches
 
 LOGGER = logging.getLogger(__name__)
 
@@ -195,11 +195,10 @@ def run_check(
         labels = load_labels(settings.labels, date, schema)
         tracker = PerformanceTracker(reference.model, schema, params.task, labels)
         keys = labels.keys if labels else ()
-        batches = read_batches(files, schema, settings.chunk_rows, tally, keys)
         from ..pipeline.features import limited_threads
 
         with limited_threads():
-            summary = summarize_batches(reference.profile, batches, predict=tracker.predict)
+            summary = summarize(params, files, schema, reference.profile, tally, tracker, keys)
             if summary.rows < settings.min_rows:
                 raise CouldNotCheck(
                     f"the current data has {summary.rows} rows, fewer than drift.min_rows "
@@ -219,6 +218,29 @@ def run_check(
         document["contract"] = tally.as_list()
         write_reports(document, output_dir or settings.output_dir)
     return document
+
+
+def summarize(
+    params: Params,
+    files: CurrentFiles,
+    schema: Schema,
+    profile: dict[str, Any],
+    tally: ContractTally,
+    tracker: PerformanceTracker,
+    keys: tuple[str, ...],
+) -> CurrentSummary:
+    """The current data's summary, read and counted by the engine params.yaml names."""
+    chunk_rows = params.drift.chunk_rows
+    if params.engine == "pyarrow":
+        batches = read_batches(files, schema, chunk_rows, tally, keys)
+        return summarize_batches(profile, batches, predict=tracker.predict)
+    from ..engines import open_engine
+    from .counted import summarize_current
+
+    engine = open_engine(params)
+    return summarize_current(
+        engine, files, schema, profile, tally, tracker.predict, chunk_rows, keys
+    )
 
 
 def exit_for(document: dict[str, Any], output_dir: str | Path) -> None:

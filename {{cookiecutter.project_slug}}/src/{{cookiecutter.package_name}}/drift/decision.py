@@ -21,6 +21,7 @@ from .statistics import (
     wasserstein_from_counts,
 )
 from .summary import CategorySummary, CurrentSummary, NumericSummary
+from .tails import distance_unit
 
 DECISIONS = ("no_drift", "drift")
 # What the current metrics are compared with, by the reference's source (check.Reference):
@@ -120,7 +121,7 @@ def _numeric_test(spec: dict[str, Any], current: NumericSummary) -> RawTest:
         current.below_distance,
         current.above_distance,
     )
-    scale = spec.get("std") or (spec["max"] - spec["min"]) or 1.0
+    scale = distance_unit(spec)
     groups = decile_groups(reference_counts)
     stability = psi(
         grouped(reference_counts, groups, PSI_BINS), grouped(current_counts, groups, PSI_BINS)

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..contract.schema import Schema
-from ..contract.stream import ContractTally, arrow_chunks, checked_frame
+from ..contract.stream import ContractTally, arrow_chunks, checked_frame, format_of
 from ..errors import CouldNotCheck
-from .source import format_of, resolve
+from .source import resolve
 
 REQUEST_ID = "request_id"  # the prediction log's column (serving/log.py)
 FIX = (

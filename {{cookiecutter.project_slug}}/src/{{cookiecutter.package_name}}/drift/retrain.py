@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import paths
 from ..contract.schema import Schema, load_schema
-from ..contract.stream import CurrentFiles, arrow_chunks, as_text
+from ..contract.stream import CurrentFiles, arrow_chunks, as_text, format_of
 from ..edge.dvc import DvcRun, credentials_env, first_error_line, run_dvc
 from ..edge.git import changed_files
 from ..edge.github import run_cml
@@ -27,7 +27,6 @@ from ..params import DriftParams, Params
 from ..pipeline.remote import repro
 from .decision import BASELINES
 from .report import markdown, read_document
-from .source import format_of
 
 LOGGER = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from ..contract.stream import (
     arrow_chunks,
     checked_frame,
     filesystem,
+    format_of,
     is_url,
 )
 from ..errors import CouldNotCheck
@@ -89,19 +90,6 @@ def _source_fix() -> str:
     return (
         "check drift.source in params.yaml (a path, glob, URL or .dvc import; {date} is the "
         "check's date), the credentials for it, and that today's batch was delivered"
-    )
-
-
-def format_of(path: str, configured: str) -> str:
-    if configured != "auto":
-        return configured
-    name = path.lower().removesuffix(".gz")
-    for suffix, kind in SUFFIXES.items():
-        if name.endswith(suffix):
-            return kind
-    raise CouldNotCheck(
-        f"cannot tell whether {path} is CSV or Parquet from its name",
-        "set drift.format in params.yaml to csv or parquet",
     )
 
 

@@ -12,18 +12,28 @@ import pandas as pd
 
 from ..errors import CouldNotCheck
 from ..pipeline.profile import bin_count_array
+from .tails import TailSum, distance_unit
 
 
 @dataclass
 class NumericSummary:
-    """Counts of current values per reference bin (profile.bin_counts), and the summed
-    distances of values outside the reference range (for an exact Wasserstein tail)."""
+    """Counts of current values per reference bin (profile.bin_counts), and the exact sums of
+    how far values lie outside the reference range (tails.py), for the Wasserstein tail."""
 
     counts: npt.NDArray[np.int64]
+    unit: float = 1.0  # tails.distance_unit of the column's profile
     rows: int = 0
     nulls: int = 0
-    below_distance: float = 0.0
-    above_distance: float = 0.0
+    below: TailSum = field(default_factory=TailSum)
+    above: TailSum = field(default_factory=TailSum)
+
+    @property
+    def below_distance(self) -> float:
+        return self.below.value(self.unit)
+
+    @property
+    def above_distance(self) -> float:
+        return self.above.value(self.unit)
 
     def add(self, values: pd.Series, edges: npt.NDArray[np.float64] | None) -> None:
         numbers = _numbers(values)
@@ -32,8 +42,8 @@ class NumericSummary:
         self.nulls += len(numbers) - len(present)
         if edges is not None and len(edges):
             self.counts += bin_count_array(present, edges)
-            self.below_distance += float(np.sum(edges[0] - present[present < edges[0]]))
-            self.above_distance += float(np.sum(present[present > edges[-1]] - edges[-1]))
+            self.below.add_distances(edges[0] - present[present < edges[0]], self.unit)
+            self.above.add_distances(present[present > edges[-1]] - edges[-1], self.unit)
 
 
 @dataclass
@@ -80,7 +90,8 @@ def _new_summary(
 ) -> tuple[NumericSummary | CategorySummary, npt.NDArray[np.float64] | None]:
     if column_profile["kind"] == "numeric":
         edges = np.asarray(column_profile["edges"], dtype=float)
-        return NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64)), edges
+        counts = np.zeros(len(edges) + 1, dtype=np.int64)
+        return NumericSummary(counts, distance_unit(column_profile)), edges
     return CategorySummary(), None
 
 

@@ -1,0 +1,304 @@
+"""The drift check's summary of the current data, counted by an engine (DuckDB or Spark).
+
+The engine registers the current files as one view (sql.SOURCE) and answers one aggregate
+query (sql.py): rows, nulls, contract findings, tails; plus the values per reference bin and
+per category. They fold here into the CurrentSummary and ContractTally the pyarrow path
+builds chunk by chunk, so drift/decision.py and the reports cannot tell the paths apart. The
+model's predictions (prediction drift, and the labelled metrics) still need Python: the engine
+streams the feature columns to it in chunks.
+
+The contract is checked on the data as a whole, where the pyarrow path checks each chunk: a
+column missing in every row is `all_null` here, and a refusal (values of the wrong type) counts
+the wrong values of the first file that has them.
+"""
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from ..contract.reading import MAX_EXAMPLES, Violation
+from ..contract.schema import Column, Schema
+from ..contract.stream import FATAL_RULES, ContractTally, CurrentFiles, as_text
+from ..contract.validate import rule_message
+from ..engines import Engine, Kind, sql
+from ..engines.sql import Aggregate
+from ..errors import CouldNotCheck
+from .summary import CategorySummary, CurrentSummary, NumericSummary
+from .tails import PARTS, distance_unit, tail_aggregates
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A contract rule as SQL on one column: the rows that break it."""
+
+    column: Column
+    rule: str
+    condition: str
+
+
+def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
+    """The rules column_violations checks, on a column the engine typed as `kind`."""
+    dialect = engine.dialect
+    missing = sql.missing(dialect, column, kind == "number")
+    found = [] if column.nullable else [Rule(column, "null", missing)]
+    if kind == "text":
+        comparable = dialect.name(column.name)
+        listed = ", ".join(
+            f"'{str(value).replace(chr(39), chr(39) * 2)}'" for value in column.categories or ()
+        )
+    else:
+        comparable = sql.number(dialect, column.name)
+        listed = ", ".join(sql.double(float(value)) for value in column.categories or ())
+    valid = f"NOT {missing}"
+    if column.is_numeric:
+        infinite = f"abs({comparable}) = {sql.double(math.inf)}"
+        fraction = f" OR {comparable} % {sql.double(1.0)} <> {sql.double(0.0)}"
+        wrong = f"({infinite}{fraction if column.dtype == 'integer' else ''})"
+        found.append(Rule(column, "dtype", f"{valid} AND {wrong}"))
+        valid = f"{valid} AND NOT {wrong}"
+        bounds = [f"{comparable} < {sql.double(column.min)}"] if column.min is not None else []
+        bounds += [f"{comparable} > {sql.double(column.max)}"] if column.max is not None else []
+        if bounds:
+            found.append(Rule(column, "out_of_range", f"{valid} AND ({' OR '.join(bounds)})"))
+    if column.categories is not None:
+        found.append(Rule(column, "category", f"{valid} AND NOT {comparable} IN ({listed})"))
+    return found
+
+
+def check_kinds(engine: Engine, schema: Schema, kinds: dict[str, Kind]) -> None:
+    """The engines read numbers as numbers: a number column typed as text is refused."""
+    for name, column in schema.columns.items():
+        if column.is_numeric and kinds.get(name) == "text":
+            raise CouldNotCheck(
+                f"the number column {name!r} is text in the current data, which the {engine.label} "
+                "engine does not parse",
+                "deliver it typed as numbers (Parquet), or check it with engine: pyarrow in "
+                "params.yaml",
+            )
+
+
+def summary_aggregates(
+    engine: Engine,
+    profile: dict[str, Any],
+    rules: list[Rule],
+    present: list[str],
+    kinds: dict[str, Kind],
+) -> list[Aggregate]:
+    found = []
+    for index, name in enumerate(present):
+        column_profile = profile["columns"][name]
+        numeric = kinds[name] == "number"
+        column = Column(name, "float" if numeric else "category")
+        found.append(
+            sql.count_where(f"c{index}_missing", sql.missing(engine.dialect, column, numeric))
+        )
+        edges = column_profile.get("edges") or []
+        if column_profile["kind"] == "numeric" and edges:
+            unit = distance_unit(column_profile)
+            found += tail_aggregates(engine.dialect, index, name, edges[0], edges[-1], unit)
+    found += [sql.count_where(f"r{index}", rule.condition) for index, rule in enumerate(rules)]
+    return found
+
+
+def examples(engine: Engine, rule: Rule, kind: Kind) -> tuple[list[str], int | None]:
+    """The first MAX_EXAMPLES distinct values breaking the rule, as text (as_text writes them),
+    and the file the first of them is in."""
+    rows = engine.query(
+        sql.first_examples(engine.dialect, rule.column.name, rule.condition, MAX_EXAMPLES)
+    )
+    values = pd.Series(
+        [row[0] for row in rows],
+        dtype="float64" if kind == "number" and rule.column.dtype == "float" else None,
+    )
+    return as_text(values).tolist(), (int(rows[0][1]) if rows else None)
+
+
+def tally_rules(
+    engine: Engine,
+    files: CurrentFiles,
+    rules: list[Rule],
+    counts: dict[str, Any],
+    kinds: dict[str, Kind],
+    tally: ContractTally,
+) -> None:
+    """Add the findings to the tally, or raise CouldNotCheck on a fatal one."""
+    for index, rule in enumerate(rules):
+        count = int(counts[f"r{index}"] or 0)
+        if not count:
+            continue
+        message = rule_message(rule.column, rule.rule)
+        if rule.rule == "null":
+            tally.add(Violation(rule.column.name, rule.rule, count, [], message))
+            continue
+        shown, first_file = examples(engine, rule, kinds[rule.column.name])
+        if rule.rule in FATAL_RULES and first_file is not None:
+            in_file = f"{rule.condition} AND {sql.FILE} = {first_file}"
+            count = int(engine.query(sql.select([sql.count_where("n", in_file)]))[0][1])
+            violation = Violation(rule.column.name, rule.rule, count, shown, message)
+            raise CouldNotCheck(
+                f"{files.paths[first_file]} breaks the data contract: {violation.describe()}",
+                "fix the data, or schema.yaml if the column's type really changed",
+            )
+        tally.add(Violation(rule.column.name, rule.rule, count, shown, message))
+
+
+def numeric_summary(
+    column_profile: dict[str, Any],
+    index: int,
+    counts: dict[str, Any],
+    rows: int,
+    bins: npt.NDArray[np.int64] | None,
+) -> NumericSummary:
+    edges = column_profile.get("edges") or []
+    summary = NumericSummary(
+        np.zeros(len(edges) + 1, dtype=np.int64), distance_unit(column_profile)
+    )
+    summary.rows, summary.nulls = rows, int(counts[f"c{index}_missing"])
+    if edges and bins is not None:
+        summary.counts = bins
+        for side, tail in (("below", summary.below), ("above", summary.above)):
+            parts = [int(counts[f"c{index}_{side}{part}"] or 0) for part in range(PARTS)]
+            tail.add(parts, int(counts[f"c{index}_{side}_far"]))
+    return summary
+
+
+def category_summary(
+    engine: Engine, name: str, index: int, counts: dict[str, Any], rows: int, kind: Kind
+) -> CategorySummary:
+    summary = CategorySummary(rows=rows, nulls=int(counts[f"c{index}_missing"]))
+    column = Column(name, "float" if kind == "number" else "category")
+    found = engine.query(
+        sql.value_counts(
+            engine.dialect, name, sql.missing(engine.dialect, column, kind == "number")
+        )
+    )
+    values = pd.Series([row[0] for row in found])
+    summary.counts = Counter(
+        dict(zip(values.astype(str), (int(row[1]) for row in found), strict=True))
+    )
+    return summary
+
+
+def summarize_current(
+    engine: Engine,
+    files: CurrentFiles,
+    schema: Schema,
+    profile: dict[str, Any],
+    tally: ContractTally,
+    predict: Callable[[pd.DataFrame], npt.ArrayLike] | None = None,
+    chunk_rows: int = 200_000,
+    keep: tuple[str, ...] = (),
+) -> CurrentSummary:
+    """drift.summary.summarize_batches's CurrentSummary, and the contract's findings in
+    `tally`, with the counting done by `engine`."""
+    kinds = engine.register(files)
+    target = profile.get("target")
+    lacking = [name for name in profile["columns"] if name not in kinds and name != target]
+    if lacking:
+        raise CouldNotCheck(
+            f"the current data lacks the column(s) {', '.join(lacking)}",
+            "provide every column schema.yaml lists (the target may be left out)",
+        )
+    check_kinds(engine, schema, kinds)
+    present = [name for name in profile["columns"] if name in kinds]
+    rules = [
+        rule
+        for name in schema.columns
+        if name in kinds
+        for rule in rules_of(engine, schema.columns[name], kinds[name])
+    ]
+    aggregates = summary_aggregates(engine, profile, rules, present, kinds)
+    values = engine.query(sql.select(aggregates))[0]
+    counts = dict(zip(["rows_", *(item.alias for item in aggregates)], values, strict=True))
+    rows = int(counts["rows_"])
+    empty = {
+        name for index, name in enumerate(present) if rows and counts[f"c{index}_missing"] == rows
+    }
+    for name in schema.columns:
+        if name in empty:
+            tally.add(
+                Violation(
+                    name, "all_null", rows, [], rule_message(schema.columns[name], "all_null")
+                )
+            )
+    kept = [rule for rule in rules if rule.column.name not in empty]
+    tally_rules(engine, files, kept, counts, kinds, tally)
+    summary = CurrentSummary(
+        rows=rows, columns=column_summaries(engine, profile, present, counts, kinds)
+    )
+    if predict is not None:
+        stream = Stream(engine, files, schema, kinds, chunk_rows, keep)
+        summary.predictions = predictions_summary(stream, profile, predict)
+    return summary
+
+
+def column_summaries(
+    engine: Engine,
+    profile: dict[str, Any],
+    present: list[str],
+    counts: dict[str, Any],
+    kinds: dict[str, Kind],
+) -> dict[str, NumericSummary | CategorySummary]:
+    numeric = {
+        name: np.asarray(profile["columns"][name]["edges"], dtype=float)
+        for name in present
+        if profile["columns"][name]["kind"] == "numeric" and profile["columns"][name]["edges"]
+    }
+    bins = engine.bin_counts(numeric) if numeric else {}
+    rows = int(counts["rows_"])
+    found: dict[str, NumericSummary | CategorySummary] = {}
+    for index, name in enumerate(present):
+        column_profile = profile["columns"][name]
+        if column_profile["kind"] == "numeric":
+            found[name] = numeric_summary(column_profile, index, counts, rows, bins.get(name))
+        else:
+            found[name] = category_summary(engine, name, index, counts, rows, kinds[name])
+    return found
+
+
+@dataclass(frozen=True)
+class Stream:
+    """What the engine streams to Python for the model: the schema's columns it has, and the
+    `keep` columns (keys the labels join on) as text."""
+
+    engine: Engine
+    files: CurrentFiles
+    schema: Schema
+    kinds: dict[str, Kind]
+    chunk_rows: int
+    keep: tuple[str, ...]
+
+    def frames(self) -> Iterator[pd.DataFrame]:
+        from ..contract.stream import checked_frame
+
+        for name in self.keep:
+            if name not in self.kinds:
+                raise CouldNotCheck(
+                    f"the current data has no {name} column to join the labels on",
+                    "key drift.labels by columns the current data has",
+                )
+        columns = [name for name in self.schema.columns if name in self.kinds]
+        columns += [name for name in self.keep if name not in columns]
+        for table in self.engine.chunks(columns, self.chunk_rows):
+            # The contract was checked by the engine: this tally is only what checked_frame needs.
+            frame = checked_frame(table, self.schema, self.files.source, ContractTally())
+            for name in self.keep:
+                frame[name] = table.column(name).cast(pa.string()).to_pandas()
+            yield frame
+
+
+def predictions_summary(
+    stream: Stream, profile: dict[str, Any], predict: Callable[[pd.DataFrame], npt.ArrayLike]
+) -> NumericSummary | CategorySummary | None:
+    """The model's predictions summarized as the pyarrow path does, on the streamed frames."""
+    from .summary import summarize_batches
+
+    only = {"target": profile.get("target"), "columns": {}, "predictions": profile["predictions"]}
+    return summarize_batches(only, stream.frames(), predict=predict).predictions

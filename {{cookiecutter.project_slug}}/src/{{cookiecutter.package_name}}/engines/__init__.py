@@ -1,0 +1,57 @@
+"""Data engines: what reads and counts the current data when params.yaml's `engine` is duckdb
+or spark (pyarrow, the default, is the drift package's own chunked reader). The engines count;
+the statistics, the decision and the reports are the same Python for all of them."""
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ..contract.stream import CurrentFiles
+from ..errors import ProjectError
+from ..params import Params
+from . import sql
+
+Kind = str  # "number" | "text": how the engine typed a column of the data
+
+
+class Engine(Protocol):
+    """What the drift check asks of an engine (engines/duckdb.py, engines/spark.py)."""
+
+    @property
+    def dialect(self) -> sql.Dialect: ...
+
+    @property
+    def label(self) -> str:
+        """The engine's name in messages: "DuckDB", "Spark"."""
+        ...
+
+    def register(self, files: CurrentFiles) -> dict[str, Kind]:
+        """Make sql.SOURCE the files' rows (with sql.FILE and sql.ROW); its columns' kinds."""
+        ...
+
+    def query(self, text: str) -> list[tuple[Any, ...]]: ...
+
+    def bin_counts(
+        self, edges: dict[str, npt.NDArray[np.float64]]
+    ) -> dict[str, npt.NDArray[np.int64]]:
+        """Present values (not null, not NaN) per bin, as profile.bin_count_array counts."""
+        ...
+
+    def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+        """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
+        ...
+
+
+def open_engine(params: Params) -> Engine:
+    """The engine params.yaml names (not pyarrow, which needs none)."""
+    if params.engine == "duckdb":
+        from .duckdb import DuckdbEngine
+
+        return DuckdbEngine(params.duckdb)
+    raise ProjectError(
+        f"engine: {params.engine} in params.yaml is not available in this version",
+        "set engine: pyarrow or duckdb",
+    )

@@ -1,0 +1,111 @@
+"""The DuckDB engine: the current data counted by embedded DuckDB, out of core.
+
+DuckDB reads the files itself (Parquet; object stores through the same fsspec filesystems
+DVC installed), in parallel, spilling to disk past `duckdb.memory_limit`. Its `histogram`
+aggregate counts values per bin boundary with `x <= boundary`; the reference bins are
+`edges[i-1] <= x < edges[i]`, so each boundary is the float just below its edge (no float lies
+between the two), and the counts are bin_count_array's exactly.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
+from ..errors import CouldNotCheck, ProjectError
+from ..params import DuckdbParams
+from . import sql
+
+NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+class DuckdbDialect:
+    def name(self, column: str) -> str:
+        return '"' + column.replace('"', '""') + '"'
+
+
+class DuckdbEngine:
+    label = "DuckDB"
+    dialect = DuckdbDialect()
+
+    def __init__(self, settings: DuckdbParams) -> None:
+        try:
+            import duckdb
+        except ImportError:
+            raise ProjectError(
+                "engine: duckdb in params.yaml, but DuckDB is not installed",
+                "run `make setup` (it installs the engine params.yaml names), or "
+                "pip install duckdb",
+            ) from None
+        config: dict[str, Any] = {}
+        if settings.threads:
+            config["threads"] = settings.threads
+        if settings.memory_limit:
+            config["memory_limit"] = settings.memory_limit
+        self.connection = duckdb.connect(config=config)
+
+    def register(self, files: CurrentFiles) -> dict[str, str]:
+        formats = {format_of(path, files.format) for path in files.paths}
+        if formats != {"parquet"}:
+            raise CouldNotCheck(
+                f"the {self.label} engine reads Parquet, and {files.source} holds CSV",
+                "deliver Parquet, or check CSV with engine: pyarrow in params.yaml",
+            )
+        for path in files.paths:
+            if is_url(path):
+                self.connection.register_filesystem(filesystem(path)[0])
+        listed = ", ".join(_text(path) for path in files.paths)
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW {sql.SOURCE} AS SELECT * EXCLUDE (filename, file_row_number), "
+            f"list_position([{listed}], filename) - 1 AS {sql.FILE}, "
+            f"file_row_number AS {sql.ROW} "
+            f"FROM read_parquet([{listed}], filename = true, file_row_number = true)"
+        )
+        described = self.connection.execute(f"DESCRIBE {sql.SOURCE}").fetchall()
+        return {
+            name: "number" if kind.split("(")[0] in NUMBER_TYPES else "text"
+            for name, kind, *_ in described
+            if name not in (sql.FILE, sql.ROW)
+        }
+
+    def query(self, text: str) -> list[tuple[Any, ...]]:
+        return self.connection.execute(text).fetchall()
+
+    def bin_counts(
+        self, edges: dict[str, npt.NDArray[np.float64]]
+    ) -> dict[str, npt.NDArray[np.int64]]:
+        names = list(edges)
+        boundaries = [np.nextafter(edges[name], -np.inf).tolist() for name in names]
+        histograms = ", ".join(
+            f"histogram({sql.number(self.dialect, name)}, ${index + 1}) FILTER "
+            f"(WHERE NOT isnan({sql.number(self.dialect, name)}))"
+            for index, name in enumerate(names)
+        )
+        found = self.connection.execute(f"SELECT {histograms} FROM {sql.SOURCE}", boundaries)
+        row = found.fetchone() or [None] * len(names)
+        return {
+            name: _counts(histogram or {}, bounds)
+            for name, histogram, bounds in zip(names, row, boundaries, strict=True)
+        }
+
+    def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+        # The scan keeps the files' order (DuckDB's preserve_insertion_order, on by default).
+        selected = ", ".join(self.dialect.name(name) for name in columns)
+        relation = self.connection.sql(f"SELECT {selected} FROM {sql.SOURCE}")
+        for batch in relation.to_arrow_reader(chunk_rows):
+            yield pa.Table.from_batches([batch])
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _counts(histogram: dict[float, int], boundaries: list[float]) -> npt.NDArray[np.int64]:
+    """histogram's {boundary: count} as len(boundaries) + 1 counts, the last the values above
+    every boundary (DuckDB keys them inf)."""
+    counts = np.array([histogram.get(bound, 0) for bound in boundaries] + [0], dtype=np.int64)
+    counts[-1] = sum(count for key, count in histogram.items() if key not in set(boundaries))
+    return counts

@@ -1,0 +1,93 @@
+"""The engines count what the pyarrow path counts: the same drift check on the same current
+data gives the same drift.json whichever engine params.yaml names (nulls, ties, values outside
+the reference and the contract, unseen categories, an empty row group, two files), and the
+same refusal for data of the wrong type."""
+
+import contextlib
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from test_drift_equivalence import demo_like, workspace, write_parquet  # noqa: F401
+
+from {{ cookiecutter.package_name }}.drift import check
+from {{ cookiecutter.package_name }}.drift.tails import FRACTION_BITS, TailSum, fixed_point_parts
+from {{ cookiecutter.package_name }}.errors import CouldNotCheck
+
+ENGINES = ["duckdb"]
+
+
+def check_with(params, engine, current, output):
+    """drift.json of the check on `current` with `engine`."""
+    with contextlib.suppress(CouldNotCheck):  # drift.json says why
+        check.run_check(
+            params.model_copy(update={"engine": engine}), str(current), "2030-01-01", None, output
+        )
+    return json.loads((output / "drift.json").read_text(encoding="utf-8"))
+
+
+def each_engine(params, current, tmp_path):
+    """{engine: drift.json}, pyarrow first."""
+    return {
+        engine: check_with(params, engine, current, tmp_path / engine)
+        for engine in ["pyarrow", *ENGINES]
+    }
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_typed_parquet_gives_the_same_drift_json(workspace, tmp_path, engine):  # noqa: F811
+    params, schema = workspace
+    current = tmp_path / "current"
+    current.mkdir()
+    for seed in (1, 2):
+        write_parquet(demo_like(schema, seed), schema, current / f"part-{seed}.parquet")
+    documents = each_engine(params, current, tmp_path)
+    expected = documents["pyarrow"]
+    assert expected["status"] != "could_not_check", expected["problem"]
+    assert expected["contract"]  # the data breaks the contract in several ways
+    assert documents[engine] == expected
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine):  # noqa: F811
+    params, schema = workspace
+    name = next(name for name, column in schema.columns.items() if column.dtype == "integer")
+    frame = demo_like(schema, 3)
+    frame.loc[[100, 900], name] = 2.5
+    path = tmp_path / "bad.parquet"
+    table = pa.Table.from_pandas(frame.astype({name: "float64"}), preserve_index=False)
+    pq.write_table(table, path)
+    documents = each_engine(
+        params.model_copy(update={"drift": params.drift.model_copy(update={"chunk_rows": 10_000})}),
+        path,
+        tmp_path,
+    )
+    expected = documents["pyarrow"]
+    assert expected["status"] == "could_not_check"
+    assert "breaks the data contract" in expected["problem"]
+    assert documents[engine] == expected
+
+
+def test_tail_sums_do_not_depend_on_the_order_of_the_values():
+    rng = np.random.default_rng(5)
+    distances = np.concatenate([rng.exponential(3.0, 10_000), [1e-30, 7e5, 0.0]])
+    sums = []
+    for order in (distances, distances[::-1], rng.permutation(distances)):
+        tail = TailSum()
+        for part in np.array_split(order, 7):
+            tail.add_distances(part, 1.7)
+        sums.append(tail.value(1.7))
+    assert sums[0] == sums[1] == sums[2]
+    exact = sum(float(value) / 1.7 for value in distances) * 1.7
+    assert sums[0] == pytest.approx(exact, rel=1e-12)
+
+
+def test_a_distance_beyond_two_to_the_eighty_units_makes_the_sum_infinite():
+    parts, far = fixed_point_parts(np.array([1.0, 2.0**81, np.inf]), 1.0)
+    assert far == 2
+    assert sum(part << (30 * index) for index, part in enumerate(parts)) == 2**FRACTION_BITS
+    tail = TailSum()
+    tail.add(parts, far)
+    assert tail.value(1.0) == float("inf")
