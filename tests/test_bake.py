@@ -108,6 +108,7 @@ src/{package}/pipeline/gate.py
 src/{package}/pipeline/metrics.py
 src/{package}/pipeline/predictions.py
 src/{package}/pipeline/profile.py
+src/{package}/pipeline/profile_on_engine.py
 src/{package}/pipeline/ranks.py
 src/{package}/pipeline/remote.py
 src/{package}/pipeline/resampling.py

@@ -12,9 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 from test_drift_equivalence import demo_like, workspace, write_parquet  # noqa: F401
 
+from {{ cookiecutter.package_name }} import paths
 from {{ cookiecutter.package_name }}.drift import check
 from {{ cookiecutter.package_name }}.drift.tails import FRACTION_BITS, TailSum, fixed_point_parts
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck
+from {{ cookiecutter.package_name }}.pipeline import ranks
+from {{ cookiecutter.package_name }}.pipeline.profile import profile_file
 
 ENGINES = ["duckdb"]
 
@@ -91,3 +94,27 @@ def test_a_distance_beyond_two_to_the_eighty_units_makes_the_sum_infinite():
     tail = TailSum()
     tail.add(parts, far)
     assert tail.value(1.0) == float("inf")
+
+
+def profile_with(params, engine):
+    profile_file(params.model_copy(update={"engine": engine}))
+    return json.loads(paths.PROFILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("keep_budget", [ranks.KEEP_BUDGET, 40], ids=["budget", "cuts"])
+def test_the_profile_is_the_same_on_every_engine(workspace, engine, keep_budget, monkeypatch):  # noqa: F811
+    """Edges, counts, nulls and categories equal to the float; mean and std to 1e-12. The
+    split is read in chunks of 700 rows (so the edges take the later passes), and a tiny
+    keep budget makes RankSearch cut bins (more passes)."""
+    params, _ = workspace
+    settings = params.profile.model_copy(update={"chunk_rows": 700})
+    params = params.model_copy(update={"profile": settings})
+    monkeypatch.setattr(ranks, "KEEP_BUDGET", keep_budget)
+    expected, found = profile_with(params, "pyarrow"), profile_with(params, engine)
+    for name, column in expected["columns"].items():
+        for key in ("mean", "std"):
+            if column.get(key) is not None:
+                assert found["columns"][name][key] == pytest.approx(column[key], rel=1e-12)
+                found["columns"][name][key] = column[key]
+    assert found == expected

@@ -34,6 +34,10 @@ class Engine(Protocol):
 
     def query(self, text: str) -> list[tuple[Any, ...]]: ...
 
+    def arrow(self, text: str) -> pa.Table:
+        """A query's result as Arrow (for many rows)."""
+        ...
+
     def bin_counts(
         self, edges: dict[str, npt.NDArray[np.float64]]
     ) -> dict[str, npt.NDArray[np.int64]]:

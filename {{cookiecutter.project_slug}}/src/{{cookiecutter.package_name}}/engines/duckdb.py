@@ -74,6 +74,9 @@ class DuckdbEngine:
     def query(self, text: str) -> list[tuple[Any, ...]]:
         return self.connection.execute(text).fetchall()
 
+    def arrow(self, text: str) -> pa.Table:
+        return self.connection.sql(text).to_arrow_table()
+
     def bin_counts(
         self, edges: dict[str, npt.NDArray[np.float64]]
     ) -> dict[str, npt.NDArray[np.int64]]:

@@ -89,3 +89,12 @@ def first_examples(
         f"{ROW}) AS row_ FROM {source} WHERE {condition} GROUP BY {name} "
         f"ORDER BY min({FILE} * 1099511627776 + {ROW}) LIMIT {limit}"
     )
+
+
+def between(dialect: Dialect, column: str, ranges: list[tuple[float, float]]) -> str:
+    """The column's values in any of the [low, high) ranges."""
+    value = number(dialect, column)
+    inside = " OR ".join(
+        f"({value} >= {double(low)} AND {value} < {double(high)})" for low, high in ranges
+    )
+    return f"SELECT {value} AS value FROM {SOURCE} WHERE {inside}"

@@ -214,16 +214,29 @@ def spilled_chunks(spill: IO[bytes], chunk_rows: int) -> Iterator[npt.NDArray[np
         yield np.frombuffer(chunk, dtype=np.float64)
 
 
+# One pass over the numeric columns of pending searches: RankSearch.add (or add_counted) each.
+CountPass = Callable[[dict[str, RankSearch]], None]
+
+
+def python_pass(chunks: Chunks) -> CountPass:
+    """A pass over the chunks in this process."""
+
+    def count(searches: dict[str, RankSearch]) -> None:
+        for frame in chunks(list(searches)):
+            for name, search in searches.items():
+                search.add(order_keys(present_values(frame[name])))
+
+    return count
+
+
 def search_passes(
-    searches: dict[str, RankSearch], chunks: Chunks, spill: IO[bytes], chunk_rows: int
+    searches: dict[str, RankSearch], count: CountPass, spill: IO[bytes], chunk_rows: int
 ) -> None:
     """Passes over the numeric columns (and spilled predictions) until every rank is found."""
     while pending := {name: search for name, search in searches.items() if not search.done}:
-        columns = [name for name in pending if name != "predictions"]
+        columns = {name: search for name, search in pending.items() if name != "predictions"}
         if columns:
-            for frame in chunks(columns):
-                for name in columns:
-                    pending[name].add(order_keys(present_values(frame[name])))
+            count(columns)
         if "predictions" in pending:
             for predicted in spilled_chunks(spill, chunk_rows):
                 pending["predictions"].add(order_keys(present_values(pd.Series(predicted))))
@@ -238,8 +251,10 @@ def profile_chunks(
     model: "Pipeline",
     task: str,
     settings: ProfileParams,
+    count: CountPass | None = None,
 ) -> dict[str, Any]:
-    """The profile of the rows `chunks` reads (n_rows of them), in profile.json's shape."""
+    """The profile of the rows `chunks` reads (n_rows of them), in profile.json's shape; the
+    edges' later passes run through `count` (an engine's), else over `chunks`."""
     stride = sample_stride(n_rows, settings.chunk_rows)
     with tempfile.TemporaryFile() as spill:
         summaries = first_pass(chunks, schema, model, task, stride, spill)
@@ -249,7 +264,7 @@ def profile_chunks(
             if isinstance(summary, NumericProfiler)
         }
         found = {name: search for name, search in searches.items() if search is not None}
-        search_passes(found, chunks, spill, settings.chunk_rows)
+        search_passes(found, count or python_pass(chunks), spill, settings.chunk_rows)
     profiles = {
         name: summary.result(searches[name])
         if isinstance(summary, NumericProfiler)
@@ -291,8 +306,13 @@ def parquet_chunks(path: Any, schema: Schema, chunk_rows: int) -> tuple[Chunks, 
 def profile_file(params: Params) -> None:
     schema, model = load_schema(paths.SCHEMA), joblib.load(paths.MODEL)
     chunks, n_rows = parquet_chunks(paths.TRAIN_SPLIT, schema, params.profile.chunk_rows)
+    count = None
+    if params.engine != "pyarrow":
+        from .profile_on_engine import engine_reader
+
+        chunks, count = engine_reader(params, paths.TRAIN_SPLIT)
     with limited_threads():
-        profile = profile_chunks(chunks, n_rows, schema, model, params.task, params.profile)
+        profile = profile_chunks(chunks, n_rows, schema, model, params.task, params.profile, count)
     paths.PROFILE.parent.mkdir(parents=True, exist_ok=True)
     # Compact: thousands of edges per column would fill screens with one number per line.
     paths.PROFILE.write_text(json.dumps(profile, separators=(",", ":")) + "\n", encoding="utf-8")

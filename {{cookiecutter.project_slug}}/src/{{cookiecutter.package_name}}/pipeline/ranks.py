@@ -102,6 +102,18 @@ class RankSearch:
         if self.kept_bins:
             self.kept.append(ordered[np.repeat(self.keep, sizes)])
 
+    def add_counted(self, sizes: Keys, kept: Keys) -> None:
+        """add's result computed elsewhere (an engine): the values per bin of `bounds`
+        (np.diff of searchsorted), and the keys of the values in `kept_ranges`."""
+        self.counts += sizes
+        if self.kept_bins:
+            self.kept.append(kept)
+
+    @property
+    def kept_ranges(self) -> list[tuple[int, int]]:
+        """The key ranges [low, high) whose values this pass keeps."""
+        return [(low, high) for low, high, _, _ in self.kept_bins]
+
     def end_pass(self) -> None:
         kept = np.sort(np.concatenate(self.kept)) if self.kept else np.empty(0, np.int64)
         self._read_off(kept, self.kept_bins)
