@@ -177,6 +177,40 @@ def check_remote(kind, url):
     return []
 
 
+RUNNER_LABEL_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+# A GitHub expression's opening, spelled so that Jinja (which renders this file) leaves it be.
+EXPRESSION_START = "$" + "{" * 2
+RUNNER_EXAMPLE = (
+    "give one label such as ubuntu-24.04 (or a larger runner's name, ubuntu-24.04-16core), "
+    "or a self-hosted runner's labels separated by commas, e.g. 'self-hosted,linux,x64,gpu'"
+)
+
+
+def check_runner(runner):
+    """training_runner: one runner label, or several separated by commas (a YAML list)."""
+    if EXPRESSION_START in runner:
+        return [
+            f"training_runner {runner!r} holds a GitHub expression; the template writes the "
+            f"labels themselves: {RUNNER_EXAMPLE}."
+        ]
+    if not runner.strip():
+        return [f"training_runner is empty: {RUNNER_EXAMPLE}."]
+    problems = []
+    for number, label in enumerate((part.strip() for part in runner.split(",")), start=1):
+        if not label:
+            problems.append(f"label {number} is empty (a stray comma)")
+        elif any(ch.isspace() for ch in label):
+            problems.append(f"label {label!r} holds whitespace (separate labels with commas)")
+        elif not RUNNER_LABEL_RE.match(label):
+            bad = "".join(sorted({ch for ch in label if not RUNNER_LABEL_RE.match(ch)}))
+            problems.append(
+                f"label {label!r} has {bad!r}: runner labels are letters, digits, '.', '_', '-'"
+            )
+    if problems:
+        return [f"training_runner {runner!r}: {'; '.join(problems)}; {RUNNER_EXAMPLE}."]
+    return []
+
+
 def cron_field_errors(name, low, high, aliases, field):
     for part in field.split(","):
         base, _, step = part.partition("/")
@@ -260,6 +294,7 @@ def problems_in(answers):
     problems += check_remote(answers["dvc_remote"], answers["dvc_remote_url"])
     problems += check_cron(answers["drift_schedule"])
     problems += check_cron(answers["score_schedule"], "score_schedule")
+    problems += check_runner(answers["training_runner"])
     return problems
 
 

@@ -25,6 +25,7 @@ BASE_FILES = """
 .dvc/config
 .dvcignore
 .github/CODEOWNERS
+.github/actionlint.yaml
 .github/dependabot.yml
 .github/pull_request_template.md
 .github/workflows/ci.yml

@@ -232,6 +232,44 @@ REFUSED = {
     "owners-empty": ({"code_owners": " "}, "code_owners", "@org/team"),
     "owners-no-at": ({"code_owners": "acme/ml"}, "code_owners", "'acme/ml'"),
     "owners-comment": ({"code_owners": "@acme # all"}, "code_owners", "'#'"),
+    # training_runner
+    "runner-empty": ({"training_runner": ""}, "training_runner", "is empty: give one label"),
+    "runner-blank": ({"training_runner": "  "}, "training_runner", "is empty"),
+    "runner-space-in-label": (
+        {"training_runner": "ubuntu 24.04"},
+        "training_runner",
+        "label 'ubuntu 24.04' holds whitespace (separate labels with commas)",
+    ),
+    "runner-space-separated-list": (
+        {"training_runner": "self-hosted linux gpu"},
+        "training_runner",
+        "'self-hosted,linux,x64,gpu'",
+    ),
+    "runner-colon": (
+        {"training_runner": "self-hosted,gpu:a100"},
+        "training_runner",
+        "label 'gpu:a100' has ':': runner labels are letters, digits, '.', '_', '-'",
+    ),
+    "runner-yaml-list": (
+        {"training_runner": "[self-hosted, gpu]"},
+        "training_runner",
+        "has '['",
+    ),
+    "runner-shell-variable": (
+        {"training_runner": "$RUNNER"},
+        "training_runner",
+        "has '$'",
+    ),
+    "runner-trailing-comma": (
+        {"training_runner": "self-hosted,gpu,"},
+        "training_runner",
+        "label 3 is empty (a stray comma)",
+    ),
+    "runner-newline": (
+        {"training_runner": "self-hosted\ngpu"},
+        "training_runner",
+        "holds whitespace",
+    ),
 }
 
 
@@ -286,6 +324,10 @@ ACCEPTED = {
     "email-plus-subdomain": {"author_email": "jane+ml@mail.example.co.uk"},
     "unicode-name": {"project_name": "Prévision de résiliation", **NAMES},
     "owners-team-user-email": {"code_owners": "@acme/ml-reviewers @jane-doe ml@acme.example"},
+    "runner-latest": {"training_runner": "ubuntu-latest"},
+    "runner-larger": {"training_runner": "ubuntu-24.04-16core"},
+    "runner-self-hosted": {"training_runner": "self-hosted,linux,x64,gpu"},
+    "runner-self-hosted-spaced": {"training_runner": "self-hosted, linux, gpu_a100"},
 }
 
 VALID = {
@@ -304,6 +346,7 @@ VALID = {
     "dvc_remote_url": "~/.dvc-remotes/customer-churn",
     "drift_schedule": "0 6 * * 1",
     "score_schedule": "0 4 * * *",
+    "training_runner": "ubuntu-24.04",
     "license": "MIT",
 }
 
@@ -311,6 +354,15 @@ VALID = {
 @pytest.mark.parametrize("answers", ACCEPTED.values(), ids=ACCEPTED.keys())
 def test_hook_accepts_valid_answers(pre_gen_hook, answers):
     assert pre_gen_hook.problems_in({**VALID, **answers}) == []
+
+
+# cookiecutter renders Jinja in answers first (`${{ vars.RUNNER }}` stops it: 'vars' is
+# undefined), but a replayed or pre-rendered answer can still reach the hook with one.
+@pytest.mark.parametrize("runner", ["${{ vars.TRAINING_RUNNER }}", "self-hosted,${{ matrix.os }}"])
+def test_hook_refuses_an_expression_as_the_training_runner(pre_gen_hook, runner):
+    (problem,) = pre_gen_hook.problems_in({**VALID, "training_runner": runner})
+    assert problem.startswith(f"training_runner {runner!r} holds a GitHub expression"), problem
+    assert "'self-hosted,linux,x64,gpu'" in problem
 
 
 def test_valid_answers_table_matches_the_prompts():

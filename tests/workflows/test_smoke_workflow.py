@@ -39,6 +39,18 @@ def test_smoke_workflow_passes_on_push_to_main(baked, github_box, record_propert
     assert "No findings to report" in lint.step("Lint the workflows").text
 
 
+def test_the_training_job_runs_on_a_self_hosted_label_list(baked, github_box):
+    """The harness maps each runs-on label to the host, so a self-hosted runner's label list
+    (the training_runner answer) runs the training job like the default label does."""
+    project = baked(training_runner="self-hosted,linux,x64,gpu")
+    github_box.publish(project)
+
+    result = github_box.run(github_box.push_event("main"), "ci.yml", job="smoke")
+
+    assert result.ok, result.report()
+    assert result.job("smoke").outcomes == dict.fromkeys(STEPS, "success")
+
+
 def break_params(project):
     path = project / "params.yaml"
     text = path.read_text()

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import TEMPLATE, project_env, run
 from github_in_a_box.origin import git
 
@@ -217,3 +218,20 @@ def test_remote_switch_rewires_workflows_readme_and_dvc_config(lived_in, tmp_pat
     # Only the answers changed: no template update came with them, the team's gate stayed.
     params = (project / "params.yaml").read_text()
     assert "  threshold: 0.7\n" in params and "annotate" not in params
+
+
+def test_training_runner_answer_moves_only_the_training_jobs(lived_in, tmp_path):
+    project = Path(shutil.copytree(lived_in[0], tmp_path / "project", symlinks=True))
+    before = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
+
+    package_command(project, "template", "answer", "training_runner=self-hosted,linux,gpu")
+
+    jobs = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())["jobs"]
+    assert jobs["smoke"]["runs-on"] == ["self-hosted", "linux", "gpu"]
+    assert jobs["workflows"] == before["workflows"] and jobs["dockerfile"] == before["dockerfile"]
+    report = yaml.safe_load((project / ".github/workflows/pr.yml").read_text())["jobs"]["report"]
+    assert report["runs-on"] == ["self-hosted", "linux", "gpu"]
+    config = yaml.safe_load((project / ".github/actionlint.yaml").read_text())
+    assert config["self-hosted-runner"]["labels"] == ["self-hosted", "linux", "gpu"]
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["context"]["cookiecutter"]["training_runner"] == "self-hosted,linux,gpu"
