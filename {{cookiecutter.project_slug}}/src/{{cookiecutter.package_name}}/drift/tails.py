@@ -2,14 +2,13 @@
 
 The Wasserstein distance adds the summed distances of current values below the reference's
 first edge and above its last. A float sum depends on the order of its terms, and so on chunk
-sizes and on the engine (pyarrow, DuckDB, Spark each add in their own order): the same data
-would give drift reports that differ in the last digits. So each distance is measured in the
+sizes and on how an engine splits the data into batches: the same data would give drift
+reports that differ in the last digits. So each distance is measured in the
 column's distance unit (the scale the decision divides by), cut to a multiple of 2^-40 units
 (a trillionth of a standard deviation: the only rounding, per value and the same everywhere),
 and the resulting integers are summed exactly, as four 30-bit parts per value: int64 sums
-that cannot overflow below 2^33 values, in numpy and in SQL alike (tail_aggregates writes the
-same arithmetic for the engines). A distance of 2^80 units or more, or an infinite one, makes
-the sum infinite.
+that cannot overflow below 2^33 values, merged from batches in any order. A distance of 2^80
+units or more, or an infinite one, makes the sum infinite.
 """
 
 from dataclasses import dataclass, field
@@ -17,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-from ..engines import sql
 
 FRACTION_BITS = 40
 PART_BITS = 30
@@ -69,44 +66,3 @@ class TailSum:
             return float("inf")
         total = sum(part << (PART_BITS * index) for index, part in enumerate(self.parts))
         return total / 2**FRACTION_BITS * unit  # int / int: correctly rounded
-
-
-# --- the same arithmetic in SQL, for the engines -----------------------------------------------
-
-
-def tail_parts(distance: str, unit: float) -> list[str]:
-    """tails.fixed_point_parts in SQL: the 30-bit parts of one distance in 2^-40 units."""
-    fixed = sql.floor(f"({distance}) / {sql.double(unit)} * {sql.double(2.0**FRACTION_BITS)}")
-    return [
-        f"CAST({sql.floor(f'{fixed} / {sql.double(2.0 ** (PART_BITS * part))}')} % "
-        f"{sql.double(2.0**PART_BITS)} AS BIGINT)"
-        for part in range(PARTS)
-    ]
-
-
-def is_far(distance: str, unit: float) -> str:
-    return f"NOT (({distance}) / {sql.double(unit)} < {sql.double(FAR)})"
-
-
-def tail_aggregates(
-    dialect: sql.Dialect, index: int, column: str, first: float, last: float, unit: float
-) -> list[sql.Aggregate]:
-    """Sums of the parts and counts of far values, below the first edge and above the last."""
-    value = sql.number(dialect, column)
-    found = []
-    for side, outside, distance in (
-        ("below", f"{value} < {sql.double(first)}", f"{sql.double(first)} - {value}"),
-        ("above", f"{value} > {sql.double(last)}", f"{value} - {sql.double(last)}"),
-    ):
-        near = f"{outside} AND NOT {is_far(distance, unit)}"
-        for part, text in enumerate(tail_parts(distance, unit)):
-            found.append(
-                sql.Aggregate(f"c{index}_{side}{part}", f"sum(CASE WHEN {near} THEN {text} END)")
-            )
-        found.append(
-            sql.Aggregate(
-                f"c{index}_{side}_far",
-                f"count(CASE WHEN {outside} AND {is_far(distance, unit)} THEN 1 END)",
-            )
-        )
-    return found

@@ -38,12 +38,6 @@ class Engine(Protocol):
         """A query's result as Arrow (for many rows)."""
         ...
 
-    def bin_counts(
-        self, edges: dict[str, npt.NDArray[np.float64]]
-    ) -> dict[str, npt.NDArray[np.int64]]:
-        """Present values (not null, not NaN) per bin, as profile.bin_count_array counts."""
-        ...
-
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
         ...

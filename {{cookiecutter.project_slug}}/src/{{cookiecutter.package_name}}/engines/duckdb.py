@@ -1,17 +1,13 @@
-"""The DuckDB engine: the current data counted by embedded DuckDB, out of core.
+"""The DuckDB engine: the data read and counted by embedded DuckDB, out of core.
 
-DuckDB reads the files itself (Parquet; object stores through the same fsspec filesystems
-DVC installed), in parallel, spilling to disk past `duckdb.memory_limit`. Its `histogram`
-aggregate counts values per bin boundary with `x <= boundary`; the reference bins are
-`edges[i-1] <= x < edges[i]`, so each boundary is the float just below its edge (no float lies
-between the two), and the counts are bin_count_array's exactly.
+DuckDB reads the files itself (Parquet, local or on object stores through the same fsspec
+filesystems DVC installed), decoding in parallel, and spills to disk past
+`duckdb.memory_limit`; it streams Arrow batches in the files' order.
 """
 
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
@@ -77,23 +73,6 @@ class DuckdbEngine:
     def arrow(self, text: str) -> pa.Table:
         return self.connection.sql(text).to_arrow_table()
 
-    def bin_counts(
-        self, edges: dict[str, npt.NDArray[np.float64]]
-    ) -> dict[str, npt.NDArray[np.int64]]:
-        names = list(edges)
-        boundaries = [np.nextafter(edges[name], -np.inf).tolist() for name in names]
-        histograms = ", ".join(
-            f"histogram({sql.number(self.dialect, name)}, ${index + 1}) FILTER "
-            f"(WHERE NOT isnan({sql.number(self.dialect, name)}))"
-            for index, name in enumerate(names)
-        )
-        found = self.connection.execute(f"SELECT {histograms} FROM {sql.SOURCE}", boundaries)
-        row = found.fetchone() or [None] * len(names)
-        return {
-            name: _counts(histogram or {}, bounds)
-            for name, histogram, bounds in zip(names, row, boundaries, strict=True)
-        }
-
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         # The scan keeps the files' order (DuckDB's preserve_insertion_order, on by default).
         selected = ", ".join(self.dialect.name(name) for name in columns)
@@ -104,11 +83,3 @@ class DuckdbEngine:
 
 def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _counts(histogram: dict[float, int], boundaries: list[float]) -> npt.NDArray[np.int64]:
-    """histogram's {boundary: count} as len(boundaries) + 1 counts, the last the values above
-    every boundary (DuckDB keys them inf)."""
-    counts = np.array([histogram.get(bound, 0) for bound in boundaries] + [0], dtype=np.int64)
-    counts[-1] = sum(count for key, count in histogram.items() if key not in set(boundaries))
-    return counts

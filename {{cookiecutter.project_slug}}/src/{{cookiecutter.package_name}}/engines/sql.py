@@ -1,15 +1,9 @@
-"""The drift check's counts as SQL, written once for DuckDB and Spark SQL.
+"""The counts the engines make in SQL, written once for DuckDB and Spark SQL: rows, missing
+values and contract findings in one aggregate query, a column's distinct values and their
+counts (GROUP BY), the first examples of a finding in the files' order, and the values in
+ranges. The engines differ only in their `Dialect` (how a name is quoted).
 
-Everything the statistics need from the current data is a count or an exact integer sum: rows,
-nulls, contract findings per rule, the category counts (a GROUP BY on the value) and the tails'
-fixed-point parts (drift/tails.py's arithmetic, written here in SQL). One query scans the data
-for all of them; the statistics and the decision then run in Python on the counts, shared by
-every engine. The engines differ in two places only, their `Dialect`: quoting names, and how
-the values per reference bin are counted (DuckDB's `histogram` with bin boundaries; Spark's
-Bucketizer), which SQL has no portable binary search for.
-
-The SQL is correct under ANSI mode (Spark 4's default): every cast and division is in range,
-and CASE guards the arithmetic of rows a sum does not take.
+The SQL is correct under ANSI mode (Spark 4's default): no cast or arithmetic can overflow.
 """
 
 from collections.abc import Iterable
@@ -32,12 +26,6 @@ def double(value: float) -> str:
     """A float64 literal, exactly: text cast to DOUBLE is parsed correctly rounded by both
     engines, where a decimal literal may be rounded twice."""
     return f"CAST('{float(value)!r}' AS DOUBLE)"
-
-
-def floor(expression: str) -> str:
-    # For values >= 0; Spark's floor() returns a 64-bit integer, which 2^120 overflows, while
-    # x - fmod(x, 1) is exact and stays a double in every engine.
-    return f"(({expression}) - (({expression}) % {double(1.0)}))"
 
 
 @dataclass(frozen=True)

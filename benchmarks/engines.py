@@ -1,0 +1,183 @@
+"""Time the drift check's counting on each data engine (pyarrow, DuckDB) against a full read.
+
+Data: benchmarks/drift.py's synthetic current data (20 numeric, 5 category columns and a label
+column, Parquet in row groups of 500,000 rows, written chunk by chunk so the generator stays
+small) at each size, and a reference profile of 1M rows of the same generator (1,000 quantile
+edges per numeric column, as params.yaml's profile.quantiles).
+
+Each figure comes from its own child process (wall time around the work, interpreter start and
+imports excluded; peak RSS from os.wait4):
+
+  read        pyarrow's iter_batches over every column of the file, discarding the batches: the
+              floor for anything that looks at every value, in bounded memory.
+  pyarrow     the drift check's own reader (chunks of drift.chunk_rows, each held to the
+              contract and typed) + summarize_batches + compare: what `engine: pyarrow` does.
+  duckdb      drift/counted.py's summarize_current on the DuckDB engine (one aggregate query:
+              nulls, contract findings, tails; histogram for the bins; one GROUP BY per
+              category column; examples when a rule is broken) + compare.
+
+Neither counts the model's predictions (a Python pass over the rows on every engine: see
+benchmarks/drift.py's command figures). The files are read from a warm page cache.
+
+Run: `.venv/bin/python benchmarks/engines.py` (5M and 50M rows, 3 runs each; about 25 minutes
+on 2 cores and 12 GB of disk), or `--sizes 1000000 --runs 1` for a smoke check.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE.parent
+REFERENCE_ROWS = 1_000_000
+CHILD_TIMEOUT_S = 3600
+ENGINES = ("read", "pyarrow", "duckdb")
+
+
+def drift_bench():
+    """benchmarks/drift.py, for its data generator and child runner."""
+    sys.path.insert(0, str(HERE))
+    import drift
+
+    return drift
+
+
+def child_read(current):
+    import pyarrow.parquet as pq
+
+    start = time.perf_counter()
+    rows = sum(batch.num_rows for batch in pq.ParquetFile(current).iter_batches(200_000))
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def child_count(project, schema_path, profile_path, current, engine):
+    """The drift check's counting and decision on `engine`, without the model."""
+    bench = drift_bench()
+    names = ("params", "drift.summary", "drift.decision", "drift.source", "drift.counted")
+    modules = bench.import_project(project, *names, "engines", "pipeline.features", "contract")
+    params = modules["params"].load_params(Path(project) / "params.yaml")
+    params = params.model_copy(update={"engine": engine})
+    schema = modules["contract"].schema.load_schema(schema_path)
+    start = time.perf_counter()
+    profile = json.loads(Path(profile_path).read_text(encoding="utf-8"))
+    files = modules["drift.source"].resolve(str(current), "2026-01-01", "auto")
+    tally = modules["contract"].stream.ContractTally()
+    with modules["pipeline.features"].limited_threads():
+        if engine == "pyarrow":
+            chunk_rows = params.drift.chunk_rows
+            batches = modules["drift.source"].read_batches(files, schema, chunk_rows, tally)
+            summary = modules["drift.summary"].summarize_batches(profile, batches)
+        else:
+            counted = modules["drift.counted"]
+            engine_ = modules["engines"].open_engine(params)
+            summary = counted.summarize_current(engine_, files, schema, profile, tally)
+    result = modules["drift.decision"].compare(profile, summary, params.drift)
+    drifted = sorted(column.column for column in result.columns if column.drifted)
+    return {"seconds": time.perf_counter() - start, "rows": summary.rows, "drifted": drifted}
+
+
+CHILDREN = {"read": child_read, "count": child_count}
+
+
+def measure(bench, project, state, current, runs, workdir):
+    """{engine: [figures of each run]}, the engines alternating run by run."""
+    found = {engine: [] for engine in ENGINES}
+    for run in range(runs):
+        for engine in ENGINES:
+            if engine == "read":
+                arguments = [str(current)]
+                kind = "read"
+            else:
+                arguments = [str(project), str(state["schema"]), str(state["profile"])]
+                arguments += [str(current), engine]
+                kind = "count"
+            figures = bench.run_child(sys.executable, kind, arguments, CHILD_TIMEOUT_S, workdir)
+            found[engine].append(figures)
+            bench.log(f"  run {run + 1} {engine}: {bench.describe(figures)}")
+    return found
+
+
+def median(runs, key):
+    values = [run[key] for run in runs if run.get("status") == "ok"]
+    return statistics.median(values) if values else None
+
+
+def table(rows):
+    lines = [
+        "| rows | engine | seconds (median) | / read | peak MB (max) | runs | drifted |",
+        "|---:|---|---:|---:|---:|---:|---|",
+    ]
+    for n_rows, found in rows:
+        floor = median(found["read"], "seconds")
+        for engine in ENGINES:
+            runs = found[engine]
+            seconds = median(runs, "seconds")
+            ratio = f"{seconds / floor:.2f}" if seconds and floor else "-"
+            peaks = [run["peak_mb"] for run in runs if run.get("status") == "ok"]
+            peak = f"{max(peaks):,.0f}" if peaks else "-"
+            ok = sum(run.get("status") == "ok" for run in runs)
+            drifted = ", ".join(runs[0].get("drifted", [])) if engine != "read" else ""
+            shown = f"{seconds:.2f}" if seconds else "-"
+            lines.append(
+                f"| {n_rows:,} | {engine} | {shown} | {ratio} | {peak} | {ok}/{len(runs)} | "
+                f"{drifted} |"
+            )
+    return "\n".join(lines)
+
+
+def prepare(bench, workdir):
+    """The baked project, the synthetic contract and a reference profile of it."""
+    import yaml
+    from scoring import bake
+
+    project = bake(workdir / "bake", TEMPLATE)
+    schema = workdir / "schema.yaml"
+    schema.write_text(yaml.safe_dump(bench.synthetic_schema(), sort_keys=False), encoding="utf-8")
+    reference = workdir / "reference.parquet"
+    bench.write_dataset(reference, REFERENCE_ROWS, bench.REFERENCE_SEED, shifted=False)
+    profile = workdir / "profile.json"
+    arguments = [str(project), str(schema), str(reference), str(profile)]
+    made = bench.run_child(sys.executable, "profile", arguments, CHILD_TIMEOUT_S, workdir)
+    if made["status"] != "ok":
+        sys.exit("profiling the reference failed; see the error above")
+    reference.unlink()
+    return project, {"schema": schema, "profile": profile}
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        kind, arguments = sys.argv[2], json.loads(sys.argv[3])
+        children = {**drift_bench().CHILDREN, **CHILDREN}
+        print(json.dumps(children[kind](*arguments)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = args.sizes or [5_000_000, 50_000_000]
+    bench = drift_bench()
+    bench.__file__ = __file__  # the children run this script, which knows both sets
+    rows, load_before = [], os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-engines-", dir=os.environ.get("BENCH_DIR")) as tmp:
+        workdir = Path(tmp)
+        project, state = prepare(bench, workdir)
+        for n_rows in sizes:
+            current = workdir / f"current-{n_rows}.parquet"
+            start = time.perf_counter()
+            bench.write_dataset(current, n_rows, bench.SHIFTED_SEED, shifted=True)
+            size_mb = current.stat().st_size / 1e6
+            bench.log(f"{n_rows:,} rows: {size_mb:,.0f} MB written in {time.perf_counter() - start:.0f} s")
+            rows.append((n_rows, measure(bench, project, state, current, args.runs, workdir)))
+            current.unlink()
+    load = f"1-min load {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    print(f"Engines: the drift check's counting, {os.cpu_count()} cores ({load})\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
