@@ -163,7 +163,8 @@ def main():
     bench = drift_bench()
     bench.__file__ = __file__  # the children run this script, which knows both sets
     rows, load_before = [], os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bench-engines-", dir=os.environ.get("BENCH_DIR")) as tmp:
+    scratch = os.environ.get("BENCH_DIR")  # a disk with room for the 50M file (~6 GB)
+    with tempfile.TemporaryDirectory(prefix="bench-engines-", dir=scratch) as tmp:
         workdir = Path(tmp)
         project, state = prepare(bench, workdir)
         for n_rows in sizes:
@@ -171,7 +172,8 @@ def main():
             start = time.perf_counter()
             bench.write_dataset(current, n_rows, bench.SHIFTED_SEED, shifted=True)
             size_mb = current.stat().st_size / 1e6
-            bench.log(f"{n_rows:,} rows: {size_mb:,.0f} MB written in {time.perf_counter() - start:.0f} s")
+            seconds = time.perf_counter() - start
+            bench.log(f"{n_rows:,} rows: {size_mb:,.0f} MB written in {seconds:.0f} s")
             rows.append((n_rows, measure(bench, project, state, current, args.runs, workdir)))
             current.unlink()
     load = f"1-min load {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
