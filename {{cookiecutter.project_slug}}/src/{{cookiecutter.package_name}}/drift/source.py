@@ -28,6 +28,7 @@ from ..contract.stream import (
     checked_frame,
     filesystem,
     is_url,
+    suffix_format,
 )
 from ..errors import CouldNotCheck
 from ..progress import rows_progress
@@ -95,10 +96,9 @@ def _source_fix() -> str:
 def format_of(path: str, configured: str) -> str:
     if configured != "auto":
         return configured
-    name = path.lower().removesuffix(".gz")
-    for suffix, kind in SUFFIXES.items():
-        if name.endswith(suffix):
-            return kind
+    found = suffix_format(path)
+    if found is not None:
+        return found
     raise CouldNotCheck(
         f"cannot tell whether {path} is CSV or Parquet from its name",
         "set drift.format in params.yaml to csv or parquet",
