@@ -14,6 +14,7 @@ refused as a whole (rule `parquet_type`), naming both types and the fix.
 
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -55,6 +56,17 @@ def read_parquet(
         return {name: text_of(_decoded(table.column(name))) for name in names}
 
     return pa.table(columns), refused, reread
+
+
+def read_parquet_text(path: str | Path) -> pd.DataFrame:
+    """The file as a frame of text, as read_csv_text reads the same data as CSV."""
+    table = _read(Path(path))
+    return pd.DataFrame(
+        {
+            name: pd.Series(text_of(_decoded(table.column(name))).to_pandas(), dtype="str")
+            for name in table.column_names
+        }
+    )
 
 
 def _read(path: Path) -> pa.Table:
