@@ -27,7 +27,7 @@ memory is the child's peak RSS (os.wait4, after it exits). A time is the median 
 1.5x of its peak memory.
 
 Run: `make bench-validate` (wide at 1M and 5M rows as CSV and as Parquet, the other shapes at
-1M as CSV; about 5 minutes on 2 cores) or `.venv/bin/python benchmarks/validate.py --quick`
+1M as CSV; about 9 minutes on 2 cores) or `.venv/bin/python benchmarks/validate.py --quick`
 (100k rows, every shape, 1 run).
 `--template DIR` bakes another checkout instead, for before/after figures (e.g. DIR from
 `git archive <commit> | tar -x -C DIR`).
