@@ -1,7 +1,8 @@
 """Time the generated project's validate stage against plain vectorized pandas, with peak memory.
 
-Synthetic CSVs that meet their contract (every check runs to the end and the Parquet is
-written), one per shape and size:
+Synthetic files that meet their contract (every check runs to the end and the Parquet is
+written), one per shape, size and format (CSV; also Parquet for --parquet-shapes, typed as a
+user's Parquet is: int64, float64, string):
 
   wide          25 columns: 15 numeric (floats with and without bounds, bounded integers),
                 9 category columns of 3-30 labels, an integer 0/1 target.
@@ -16,8 +17,8 @@ Each file is validated by:
              written. Its laps say where the time goes: read, check, write (the functions the
              stage calls for each, timed by wrapping them in the child; see LAPS).
   pandas     the same checks, vectorized, as a plain script would do them: pd.read_csv with
-             the contract's dtypes (Int64, float64, str), null counts, non-finite numbers,
-             min/max and category membership per column, then to_parquet.
+             the contract's dtypes (Int64, float64, str), or pd.read_parquet, null counts,
+             non-finite numbers, min/max and category membership per column, then to_parquet.
 
 Every figure comes from its own child process, so the generator's memory is not counted: wall
 time is measured in the child around the work (interpreter start and imports excluded), peak
@@ -25,8 +26,9 @@ memory is the child's peak RSS (os.wait4, after it exits). A time is the median 
 (default 3), a peak the largest. Targets (issue 16): validate within 2x of pandas' time and
 1.5x of its peak memory.
 
-Run: `make bench-validate` (wide at 1M and 5M rows, the other shapes at 1M; about 3 minutes on
-2 cores) or `.venv/bin/python benchmarks/validate.py --quick` (100k rows, every shape, 1 run).
+Run: `make bench-validate` (wide at 1M and 5M rows as CSV and as Parquet, the other shapes at
+1M as CSV; about 9 minutes on 2 cores) or `.venv/bin/python benchmarks/validate.py --quick`
+(100k rows, every shape, 1 run).
 `--template DIR` bakes another checkout instead, for before/after figures (e.g. DIR from
 `git archive <commit> | tar -x -C DIR`).
 """
@@ -50,7 +52,7 @@ TARGET_PEAK_RATIO = 1.5
 NULL_SHARE = 0.4
 # The validate module's functions whose time makes each lap, whichever of them it has.
 LAPS = {
-    "read": ("read_csv_text", "read_table"),
+    "read": ("read_csv_text", "read_table", "read_parquet"),
     "check": ("find_violations", "check_table"),
     "write": ("typed_frame", "write_parquet"),
 }
@@ -107,14 +109,17 @@ def draw(rng, kind, levels, n_rows):
     }[kind]()
 
 
-def write_csv(path, shape, n_rows, seed=0):
-    """The shape's rows as CSV (pyarrow's writer: strings quoted, missing cells empty)."""
+def write_file(path, shape, n_rows, seed=0):
+    """The shape's rows as CSV (pyarrow's writer: strings quoted, missing cells empty) or, for a
+    .parquet path, as Parquet (numbers typed, categories as strings)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.parquet as pq
     from pyarrow import csv
 
     rng = np.random.default_rng(seed)
     writer = None
+    writer_class = pq.ParquetWriter if str(path).endswith(".parquet") else csv.CSVWriter
     for start in range(0, n_rows, CHUNK_ROWS):
         n = min(CHUNK_ROWS, n_rows - start)
         arrays = {}
@@ -126,7 +131,7 @@ def write_csv(path, shape, n_rows, seed=0):
                 values = values.dictionary_decode()
             arrays[name] = values
         table = pa.table(arrays)
-        writer = writer or csv.CSVWriter(path, table.schema)
+        writer = writer or writer_class(path, table.schema)
         writer.write_table(table)
     writer.close()
 
@@ -178,7 +183,11 @@ def child_pandas(schema_path, source, output):
     columns = yaml.safe_load(Path(schema_path).read_text())["columns"]
     dtypes = {"integer": "Int64", "float": "float64", "category": "str"}
     started = time.perf_counter()
-    frame = pd.read_csv(source, dtype={n: dtypes[spec["dtype"]] for n, spec in columns.items()})
+    if source.endswith(".parquet"):
+        frame = pd.read_parquet(source)
+    else:
+        types = {name: dtypes[spec["dtype"]] for name, spec in columns.items()}
+        frame = pd.read_csv(source, dtype=types)
     read = time.perf_counter()
     problems = 0
     for name, spec in columns.items():
@@ -203,7 +212,7 @@ def child_pandas(schema_path, source, output):
 
 
 def child_generate(shape, n_rows, source):
-    write_csv(source, shape, int(n_rows))
+    write_file(source, shape, int(n_rows))
     return {}
 
 
@@ -228,10 +237,10 @@ def child(kind, *arguments):
     return [sys.executable, __file__, "--child", kind, *map(str, arguments)]
 
 
-def measure(project, folder, shape, n_rows, runs):
+def measure(project, folder, shape, n_rows, file_format, runs):
     import yaml
 
-    schema_path, source = folder / f"{shape}.yaml", folder / f"{shape}.csv"
+    schema_path, source = folder / f"{shape}.yaml", folder / f"{shape}.{file_format}"
     schema_path.write_text(yaml.safe_dump(schema_document(shape), sort_keys=False))
     log(f"{shape}, {n_rows:,} rows: writing {source.name}")
     # In a child: a child's peak RSS counts its parent's from before the exec (the spawned
@@ -261,15 +270,22 @@ def measure(project, folder, shape, n_rows, runs):
         }
         for kind, rows in results.items()
     }
-    return {"shape": shape, "rows": n_rows, "csv_mb": size_mb, "median": medians, "peak": peaks}
+    return {
+        "shape": shape,
+        "format": file_format,
+        "rows": n_rows,
+        "file_mb": size_mb,
+        "median": medians,
+        "peak": peaks,
+    }
 
 
 def table(results):
     lines = [
-        "| shape | rows | CSV (MB) | validate (s) | pandas (s) | time ratio (<= 2) "
+        "| shape | format | rows | file (MB) | validate (s) | pandas (s) | time ratio (<= 2) "
         "| validate peak (MB) | pandas peak (MB) | peak ratio (<= 1.5) "
         "| validate read / check / write (s) | pandas read / check / write (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in results:
         ours, theirs = row["median"]["validate"], row["median"]["pandas"]
@@ -280,7 +296,7 @@ def table(results):
             return " / ".join(f"{figures['laps'][lap]:.1f}" for lap in LAPS)
 
         lines.append(
-            f"| {row['shape']} | {row['rows']:,} | {row['csv_mb']:.0f} "
+            f"| {row['shape']} | {row['format']} | {row['rows']:,} | {row['file_mb']:.0f} "
             f"| {ours['seconds']:.2f} | {theirs['seconds']:.2f} "
             f"| {time_ratio:.2f}{'' if time_ratio <= TARGET_TIME_RATIO else ' (missed)'} "
             f"| {row['peak']['validate']:.0f} | {row['peak']['pandas']:.0f} "
@@ -296,6 +312,9 @@ def main():
     parser.add_argument("--wide-sizes", default="1000000,5000000", help="rows of the wide shape")
     parser.add_argument("--other-sizes", default="1000000", help="rows of the other shapes")
     parser.add_argument("--shapes", default="wide,narrow,categories,nulls")
+    parser.add_argument(
+        "--parquet-shapes", default="wide", help="shapes also given as Parquet (none: '')"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--template", default=TEMPLATE, help="the template to bake (e.g. an older checkout)"
@@ -309,14 +328,17 @@ def main():
     if args.quick:
         args.wide_sizes = args.other_sizes = "100000"
         args.runs = 1
+    parquet = args.parquet_shapes.split(",")
     plan = [
-        (shape, int(size))
+        (shape, int(size), file_format)
         for shape in args.shapes.split(",")
         for size in (args.wide_sizes if shape == "wide" else args.other_sizes).split(",")
+        for file_format in ("csv", "parquet")
+        if file_format == "csv" or shape in parquet
     ]
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as folder:
         project = bake(folder, args.template)
-        results = [measure(project, Path(folder), shape, rows, args.runs) for shape, rows in plan]
+        results = [measure(project, Path(folder), *row, runs=args.runs) for row in plan]
     print(f"Validate stage, medians of {args.runs} runs (ratios = validate / pandas):\n")
     print(table(results))
 

@@ -174,7 +174,7 @@ def next_steps(answers):
             f"  cd {answers['project_slug']}",
             "  make setup repro    # its .venv, then the pipeline on the demo data",
             f"  . .venv/bin/activate && python -m {answers['package_name']} --help",
-            "The project's README.md goes on from there (your own CSV, GitHub, releases).",
+            "The project's README.md goes on from there (your own data, GitHub, releases).",
         ]
     )
 

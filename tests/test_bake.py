@@ -62,7 +62,9 @@ src/{package}/console.py
 src/{package}/contract/__init__.py
 src/{package}/contract/commands.py
 src/{package}/contract/infer.py
+src/{package}/contract/raw_parquet.py
 src/{package}/contract/reading.py
+src/{package}/contract/rules.py
 src/{package}/contract/schema.py
 src/{package}/contract/stream.py
 src/{package}/contract/validate.py

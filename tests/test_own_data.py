@@ -47,3 +47,24 @@ def test_own_csv_then_every_command_and_the_projects_tests(baked, project_copy):
         check=False,
     )
     assert suite.returncode == 0, suite.stdout[-6000:] + suite.stderr[-2000:]
+
+
+def test_own_parquet_then_the_pipeline(baked, project_copy):
+    """The README's commands with a Parquet file's name: the pipeline runs on it."""
+    import json
+
+    import pandas as pd
+
+    project = project_copy(baked(**MULTICLASS))
+    package = resolved_answers(MULTICLASS)["package_name"]
+    frame = pd.read_csv(fruit_csv(project / "data" / "raw" / "fruit.csv"))
+    (project / "data" / "raw" / "fruit.csv").unlink()
+    frame.astype({"colour": "category"}).to_parquet(project / "data/raw/fruit.parquet")
+    cli = [sys.executable, "-m", package]
+    env = project_env(project)
+    run([*cli, "schema", "infer", "data/raw/fruit.parquet", "--target", "fruit"], project, env=env)
+    dvc("add", "--quiet", "data/raw/fruit.parquet", cwd=project)
+    dvc("repro", cwd=project)
+    report = json.loads((project / "reports" / "validation.json").read_text())
+    assert report["valid"] and report["rows"] == 600
+    assert (project / "metrics.json").is_file()

@@ -70,6 +70,6 @@ def test_generation_ends_with_what_to_type_next(tmp_path, capfd):
         "  cd churn-model",
         "  make setup repro    # its .venv, then the pipeline on the demo data",
         "  . .venv/bin/activate && python -m churn_model --help",
-        "The project's README.md goes on from there (your own CSV, GitHub, releases).",
+        "The project's README.md goes on from there (your own data, GitHub, releases).",
     ]
     assert (project / "Makefile").read_text().count("\nsetup:") == 1

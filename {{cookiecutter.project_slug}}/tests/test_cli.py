@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT, read_yaml
 
@@ -58,6 +59,19 @@ def test_demo_data_command_writes_rows_for_the_projects_task(workspace, task, ca
     assert len(lines) == 26
     assert lines[0].endswith(demo_data.TARGET_BY_TASK[task])
     assert "wrote 25 rows" in capsys.readouterr().out
+
+
+def test_demo_data_as_parquet_validates_as_the_same_rows_as_csv(workspace, task):
+    for name in ("demo.parquet", "demo.csv"):
+        assert main(["demo-data", f"data/raw/{name}", "--rows", "300", "--seed", "5"]) == 0
+    frame = pd.read_parquet(workspace / "data/raw/demo.parquet")
+    assert len(frame) == 300 and demo_data.TARGET_BY_TASK[task] in frame.columns
+    assert "float64" in set(map(str, frame.dtypes))  # typed, not text
+    validated = []
+    for name in ("demo.parquet", "demo.csv"):
+        assert main(["validate", f"data/raw/{name}"]) == 0
+        validated.append(pd.read_parquet(workspace / "data/validated.parquet"))
+    pd.testing.assert_frame_equal(*validated)
 
 
 def test_validate_command_exits_1_on_a_contract_violation(workspace, raw_csv, capsys):

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.drift.retrain import (
     open_pull_request,
     write_training_data,
 )
+from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.params import DriftParams
 
 
@@ -171,6 +172,38 @@ def test_window_policies(batch, policy, rows, first):
         assert text.endswith("1,1.5\n0,2.5\n")  # in the existing file's column order
     if policy == "last_n":
         assert [str(path) for path in tracked] == ["raw.csv", "data/batches"]
+
+
+@pytest.mark.parametrize(("policy", "rows"), [("append", 5), ("replace", 2), ("last_n", 4)])
+def test_window_policies_on_a_parquet_raw_file_keep_it_parquet(batch, policy, rows):
+    # The raw file's own types (x as text would not be): the batch is cast to them.
+    raw = pd.DataFrame({"label": pd.array([0, 1, 1], "int32"), "x": [0.5, 0.25, 0.75]})
+    raw.to_parquet("raw.parquet", index=False)
+    settings = DriftParams(window={"policy": policy, "batches": 2})
+    if policy == "last_n":
+        write_training_data(settings, batch, SCHEMA, "raw.parquet", "2030-01-01")
+    before, after, tracked = write_training_data(
+        settings, batch, SCHEMA, "raw.parquet", "2030-01-08"
+    )
+    assert (before, after) == ((3 if policy != "last_n" else 2), rows)
+    written = pd.read_parquet("raw.parquet")
+    assert len(written) == rows
+    if policy == "append":
+        assert list(written.columns) == ["label", "x"]
+        assert str(written["label"].dtype) == "int32"
+        assert written["x"].tolist() == [0.5, 0.25, 0.75, 1.5, 2.5]
+    else:
+        assert list(written.columns) == ["x", "label"]
+        assert written["label"].tolist()[-2:] == [1, 0]
+    if policy == "last_n":
+        assert [str(path) for path in tracked] == ["raw.parquet", "data/batches"]
+
+
+def test_a_batch_that_does_not_fit_a_parquet_raw_file_is_refused(batch):
+    pd.DataFrame({"x": [0.5], "label": [1], "id": ["a"]}).to_parquet("raw.parquet", index=False)
+    settings = DriftParams(window={"policy": "append"})
+    with pytest.raises(ProjectError, match=r"cannot be appended to raw.parquet: .*no id"):
+        write_training_data(settings, batch, SCHEMA, "raw.parquet", "2030-01-08")
 
 
 def test_the_pull_request_carries_the_summary_and_says_how_to_start_checks(batch):

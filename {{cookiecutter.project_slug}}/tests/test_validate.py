@@ -2,6 +2,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}.contract.reading import (
@@ -18,6 +20,7 @@ from {{ cookiecutter.package_name }}.contract.validate import (
     typed_frame,
     validate_file,
 )
+from {{ cookiecutter.package_name }}.errors import ContractViolation, ProjectError, UnreadableParquet
 
 AGE = Column("age", "integer", nullable=False, min=0, max=120)
 
@@ -153,3 +156,125 @@ def test_a_plain_csv_is_read_by_pyarrow_not_by_the_text_reader(raw_csv, schema):
     assert table is not None
     assert table.num_rows == 400
     assert str(table.column("customer_age").type) == "double"
+
+
+# --- a Parquet raw file -----------------------------------------------------------------------
+
+SMALL_SCHEMA = """\
+target: y
+columns:
+  n: {dtype: integer, nullable: false}
+  x: {dtype: float, nullable: true}
+  c: {dtype: category, nullable: true, categories: [a, b]}
+  y: {dtype: integer, nullable: false, categories: [0, 1]}
+"""
+
+
+def validate_parquet(tmp_path, table_or_bytes, name="raw.parquet"):
+    """(report, error) of validating a Parquet file holding the table (or the bytes)."""
+    (tmp_path / "schema.yaml").write_text(SMALL_SCHEMA)
+    source, report = tmp_path / name, tmp_path / "v.json"
+    if isinstance(table_or_bytes, bytes):
+        source.write_bytes(table_or_bytes)
+    else:
+        pq.write_table(table_or_bytes, source)
+    with pytest.raises(ProjectError) as raised:
+        validate_file(source, tmp_path / "schema.yaml", tmp_path / "out.parquet", report)
+    assert not (tmp_path / "out.parquet").exists()
+    return json.loads(report.read_text()), raised.value
+
+
+def small_table(**replaced):
+    columns = {
+        "n": pa.array([1, 2, 3], pa.int64()),
+        "x": pa.array([0.5, None, 2.0]),
+        "c": pa.array(["a", "b", None]),
+        "y": pa.array([0, 1, 1], pa.int8()),
+    }
+    return pa.table({**columns, **replaced})
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "found", "wanted"),
+    [
+        ("n", pa.array([True, False, True]), "bool", "whole numbers (int64)"),
+        ("x", pa.array([1, 2, 3], pa.date32()), "date32[day]", "numbers (float64)"),
+        ("c", pa.array([b"a", b"b", b"a"]), "binary", "text (string)"),
+        ("x", pa.array([[1.0], [2.0], []]), "list<element: double>", "numbers (float64)"),
+    ],
+    ids=["bool for integer", "date for float", "binary for category", "list for float"],
+)
+def test_a_parquet_column_of_a_type_the_contract_cannot_take_is_refused_whole(
+    tmp_path, column, values, found, wanted
+):
+    table = small_table(**{column: values}, y=pa.array([0, 1, 7], pa.int8()))
+    report, error = validate_parquet(tmp_path, table)
+    assert isinstance(error, ContractViolation)
+    rules_found = [(v["column"], v["rule"], v["count"]) for v in report["violations"]]
+    assert (column, "parquet_type", 3) in rules_found
+    assert rules_found[-1] == ("y", "category", 1)  # the other columns are still checked
+    (refused,) = [v for v in report["violations"] if v["rule"] == "parquet_type"]
+    assert refused["message"].startswith(f"the Parquet column is {found}; schema.yaml wants ")
+    assert f"write it as {wanted}, or change its dtype in schema.yaml" in refused["message"]
+    assert f"{column}: parquet_type in 3 rows: the Parquet column is {found}" in str(error)
+
+
+def test_a_number_column_stored_as_text_is_checked_cell_by_cell(tmp_path):
+    table = small_table(n=pa.array(["1", "two", " 3 "]), x=pa.array(["0.5", "", None]))
+    report, _ = validate_parquet(tmp_path, table)
+    assert report["violations"] == [
+        {
+            "column": "n",
+            "rule": "dtype",
+            "count": 1,
+            "examples": ["two"],
+            "message": "not whole numbers",
+        },
+        {"column": "x", "rule": "dtype", "count": 1, "examples": [""], "message": "not numbers"},
+    ]
+
+
+def test_a_parquet_file_without_a_contract_column_names_it(tmp_path):
+    report, error = validate_parquet(tmp_path, small_table().drop_columns(["x"]))
+    assert report["violations"][0]["column"] == "x"
+    assert report["violations"][0]["rule"] == "missing_column"
+    assert "x: missing_column in 3 rows: column not in the file" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("content", "rule", "message"),
+    [
+        (b"not a parquet file at all", "parquet_format", "cannot be read as Parquet: "),
+        (b"", "parquet_format", "cannot be read as Parquet: "),
+        (small_table().slice(0, 0), "no_rows", "the file has columns but no rows"),
+        (
+            pa.Table.from_arrays([pa.array([1]), pa.array([2])], names=["n", "n"]),
+            "parquet_format",
+            "columns named more than once: n",
+        ),
+    ],
+    ids=["not Parquet", "empty", "no rows", "a name twice"],
+)
+def test_an_unreadable_parquet_file_is_refused_with_the_reason(tmp_path, content, rule, message):
+    report, error = validate_parquet(tmp_path, content)
+    assert isinstance(error, UnreadableParquet)
+    assert [v["rule"] for v in report["violations"]] == [rule]
+    assert message in str(error) and error.fix
+    assert report["rows"] == 0 and not report["valid"]
+
+
+def test_a_missing_parquet_file_is_refused_as_a_missing_csv_is(tmp_path):
+    (tmp_path / "schema.yaml").write_text(SMALL_SCHEMA)
+    with pytest.raises(ProjectError, match=r"raw.pq not found\n  fix: check the path"):
+        validate_file(tmp_path / "raw.pq", tmp_path / "schema.yaml", tmp_path / "o", tmp_path / "r")
+
+
+def test_the_index_pandas_writes_into_parquet_is_not_a_column(tmp_path):
+    frame = small_table().to_pandas().set_index(pd.Index(["r1", "r2", "r3"], name="row"))
+    frame.to_parquet(tmp_path / "raw.parquet")  # with its index
+    (tmp_path / "schema.yaml").write_text(SMALL_SCHEMA)
+    report = tmp_path / "v.json"
+    validate_file(
+        tmp_path / "raw.parquet", tmp_path / "schema.yaml", tmp_path / "o.parquet", report
+    )
+    assert json.loads(report.read_text())["columns"] == 4

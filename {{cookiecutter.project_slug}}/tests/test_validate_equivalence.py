@@ -3,13 +3,19 @@
 The expectations below (reports, refusals, the Parquet's dtypes and values) were recorded from
 the implementation that read every cell as text with pandas, before validation was made fast:
 a faster reader must reproduce them exactly. Floats are compared by their bits (float.hex).
+
+The same data as Parquet must answer as the CSV does: the CSV's text as Parquet strings gives the
+recorded answers, and a frame with typed columns gives, as Parquet, what its `to_csv` gives.
 """
 
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+from {{ cookiecutter.package_name }}.contract.reading import read_csv_text
 from {{ cookiecutter.package_name }}.contract.validate import validate_file
 from {{ cookiecutter.package_name }}.errors import ProjectError
 
@@ -78,10 +84,12 @@ def late_block_rows(n_rows, bad_row, column):
     return rows
 
 
-def run(tmp_path, data):
-    """(report, Parquet contents or None, error text or None) of validating `data`."""
+def run(tmp_path, data, name="raw.csv"):
+    """(report, Parquet contents or None, error text or None) of validating `data` (bytes)
+    saved as `name`; the error names the file raw.csv whatever its name."""
     (tmp_path / "schema.yaml").write_text(SCHEMA)
-    source, output, report = tmp_path / "raw.csv", tmp_path / "out.parquet", tmp_path / "v.json"
+    source, output, report = tmp_path / name, tmp_path / "out.parquet", tmp_path / "v.json"
+    output.unlink(missing_ok=True)
     if data is not None:
         source.write_bytes(data)
     error = None
@@ -89,6 +97,7 @@ def run(tmp_path, data):
         validate_file(source, tmp_path / "schema.yaml", output, report)
     except ProjectError as raised:
         error = str(raised).replace(str(tmp_path), "<tmp>").replace(PACKAGE, "<package>")
+        error = error.replace(f"<tmp>/{name}", "<tmp>/raw.csv")
     written = json.loads(report.read_text()) if report.exists() else None
     return written, contents(pd.read_parquet(output)) if output.exists() else None, error
 
@@ -712,3 +721,104 @@ EXPECTED = {
 # Line endings and a byte-order mark change nothing.
 EXPECTED["valid, CRLF and BOM"] = EXPECTED["valid"]
 EXPECTED["invalid, CRLF"] = EXPECTED["invalid"]
+
+
+# --- the same data as Parquet -----------------------------------------------------------------
+
+# The cases pandas reads as a table (the others are about reading CSV text).
+TABLE_CASES = [
+    "valid",
+    "valid, every number parsed once",
+    "invalid",
+    "late bad category",
+    "late bad number",
+    "short row",
+    "blank and whitespace lines",
+    "duplicate header",
+    "one column",
+]
+
+
+def parquet_bytes(frame, tmp_path):
+    frame.to_parquet(tmp_path / "frame.parquet", index=False)
+    return (tmp_path / "frame.parquet").read_bytes()
+
+
+def text_frame(tmp_path, case):
+    (tmp_path / "case.csv").write_bytes(CASES[case])
+    return read_csv_text(tmp_path / "case.csv")
+
+
+@pytest.mark.parametrize("case", TABLE_CASES)
+def test_the_csv_text_as_parquet_strings_answers_as_the_csv(tmp_path, case):
+    data = parquet_bytes(text_frame(tmp_path, case), tmp_path)
+    assert list(run(tmp_path, data, "raw.parquet")) == EXPECTED[case]
+
+
+def typed(frame):
+    """The frame as a user's Parquet would type it: numbers where every value is one (whole
+    ones as Int64), text elsewhere, `city` as a pandas category (a Parquet dictionary)."""
+    columns = {}
+    for name in frame:
+        numbers = pd.to_numeric(frame[name], errors="coerce")
+        if numbers.notna().sum() < frame[name].notna().sum():
+            columns[name] = frame[name].astype("category") if name == "city" else frame[name]
+        elif (numbers.dropna() % 1 == 0).all():
+            columns[name] = numbers.astype("Int64")
+        else:
+            columns[name] = numbers
+    return pd.DataFrame(columns)
+
+
+# Typed columns breaking each rule: nulls, fractions in integers, infinities, out of range,
+# float32, uint64 beyond int64, int8, bools as category text, a number column not in the schema.
+TYPED_INVALID = pd.DataFrame(
+    {
+        "cust": [f"c{i}" for i in range(8)],
+        "age": pd.array([30, 150, None, -1, 45, 2**53 + 1, 7, 120], "Int64"),
+        "visits": [1.0, 2.5, np.nan, 4.0, 3.0, 1e15, 0.0, -2.0],
+        "score": [1.5, np.inf, -11.0, 11.0, -0.0, np.nan, 0.1 + 0.2, 1e-7],
+        # ratio: no -0, which would send the column through text whatever its type
+        "ratio": np.array([0.1, 1 / 3, 2.5, 7, 1e10, 0.25, 3.14159, 1e-5], dtype="float32"),
+        "city": pd.Categorical(
+            ["north", "central", None, "south", "east, west", "West", "north", "north"]
+        ),
+        "note": [True, False, None, True, True, False, True, True],
+        "spare": np.array([1, 2, 3, 2**63 + 5, 0, 1, 2, 3], dtype="uint64"),
+        "y": np.array([0, 1, 2, 1, 0, 1, 0, 1], dtype="int8"),
+        "extra": [1.5, None, 2.0, 3.0, None, 1.0, 2.0, 4.0],
+    }
+)
+TYPED_VALID = TYPED_INVALID.drop(columns=["extra"]).assign(
+    age=pd.array([30, 110, 1, 0, 45, 2, 7, 120], "Int64"),
+    visits=[1.0, 2.0, np.nan, 4.0, 3.0, 1e15, 0.0, -2.0],
+    score=[1.5, -0.0, -1.0, 1.0, -0.0, np.nan, 0.1 + 0.2, 1e-7],
+    city=pd.Categorical(["north", "south", None, "south", "east, west", "north", "north", None]),
+    y=np.array([0, 1, 0, 1, 0, 1, 0, 1], dtype="int8"),
+)
+TYPED_CASES = {
+    **{case: lambda tmp_path, case=case: typed(text_frame(tmp_path, case)) for case in TABLE_CASES},
+    "typed invalid": lambda tmp_path: TYPED_INVALID,
+    "typed valid": lambda tmp_path: TYPED_VALID,
+}
+
+
+@pytest.mark.parametrize("case", TYPED_CASES)
+def test_typed_parquet_answers_as_the_csv_pandas_writes_of_it(tmp_path, case):
+    frame = TYPED_CASES[case](tmp_path)
+    from_parquet = run(tmp_path, parquet_bytes(frame, tmp_path), "raw.parquet")
+    written = pq.read_table(tmp_path / "out.parquet") if from_parquet[1] else None
+    from_csv = run(tmp_path, frame.to_csv(index=False).encode(), "raw.csv")
+    assert from_parquet == from_csv
+    if written is not None:  # the same Arrow types and pandas metadata too
+        assert written.equals(pq.read_table(tmp_path / "out.parquet"), check_metadata=True)
+
+
+def test_the_typed_cases_hold_parquet_numbers_and_break_rules_on_them(tmp_path):
+    typed_valid = typed(text_frame(tmp_path, "valid"))
+    assert {str(typed_valid[name].dtype) for name in ("age", "score", "y")} == {"Int64", "float64"}
+    report, _, _ = run(tmp_path, parquet_bytes(TYPED_INVALID, tmp_path), "raw.parquet")
+    found = {(v["column"], v["rule"]): v["examples"] for v in report["violations"]}
+    assert found[("age", "out_of_range")] == ["150", "-1", "9007199254740993"]
+    assert found[("visits", "dtype")] == ["2.5"] and found[("score", "dtype")] == ["inf"]
+    assert found[("city", "category")] == ["central", "West"]

@@ -48,9 +48,17 @@ class UnreadableCsv(ContractViolation):
     contract finding the validation report records for it (contract/reading.py's Violation,
     which this module, the lowest layer, does not import)."""
 
+    file_format = "CSV"
+
     def __init__(self, path: str | Path, violation: Any, fix: str) -> None:
-        super().__init__(f"{path} cannot be read as CSV: {violation.message}", fix)
+        super().__init__(f"{path} cannot be read as {self.file_format}: {violation.message}", fix)
         self.violation = violation
+
+
+class UnreadableParquet(UnreadableCsv):
+    """The file cannot be read as a Parquet table with rows at all."""
+
+    file_format = "Parquet"
 
 
 class GateFailed(ProjectError):

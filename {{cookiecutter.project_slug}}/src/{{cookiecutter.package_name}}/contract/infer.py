@@ -1,4 +1,5 @@
-"""Inferring schema.yaml from a user's CSV: bringing your own data in one command."""
+"""Inferring schema.yaml from a user's CSV or Parquet file: bringing your own data in one
+command."""
 
 import logging
 import re
@@ -11,8 +12,10 @@ import yaml
 
 from ..errors import ProjectError
 from ..params import load_params
+from .raw_parquet import read_parquet_text
 from .reading import read_csv_text
 from .schema import MAX_CATEGORIES, POSITIVE_WORDS
+from .stream import suffix_format
 
 LOGGER = logging.getLogger(__name__)
 
@@ -22,10 +25,11 @@ MIN_MULTICLASS_CLASSES = 3
 
 
 def infer_schema(frame: pd.DataFrame, target: str, task: str) -> tuple[dict[str, Any], list[str]]:
-    """schema.yaml's content (a dict) for a frame of CSV text, and notes for the user."""
+    """schema.yaml's content (a dict) for a frame of the data's text (as a CSV holds it), and
+    notes for the user."""
     if target not in frame.columns:
         raise ProjectError(
-            f"--target {target!r} is not a column of the CSV",
+            f"--target {target!r} is not a column of the data",
             f"use one of: {', '.join(map(str, frame.columns))}",
         )
     notes: list[str] = []
@@ -49,7 +53,7 @@ def infer_column(values: pd.Series) -> tuple[dict[str, Any], str | None]:
     if present.empty:
         raise ProjectError(
             f"column {values.name!r} has no values at all",
-            "drop it from the CSV or fill it: an empty column cannot be checked or learned from",
+            "drop it from the data or fill it: an empty column cannot be checked or learned from",
         )
     spec: dict[str, Any] = {"dtype": "category", "nullable": bool(values.isna().any())}
     numbers = pd.to_numeric(present, errors="coerce")
@@ -68,7 +72,7 @@ def infer_column(values: pd.Series) -> tuple[dict[str, Any], str | None]:
         return spec, None
     return spec, (
         f"column {values.name!r} has {len(distinct)} distinct text values: any value is "
-        "accepted. If it is an identifier or free text, drop it from the CSV."
+        "accepted. If it is an identifier or free text, drop it from the data."
     )
 
 
@@ -196,11 +200,14 @@ def project_relative(path: str | Path) -> str:
         ) from None
 
 
-def infer_file(csv: str | Path, target: str, output: str | Path, params_path: str | Path) -> None:
-    """Write schema.yaml inferred from `csv`, point params.yaml at it, print the next steps."""
-    raw_path = project_relative(csv)
+def infer_file(data: str | Path, target: str, output: str | Path, params_path: str | Path) -> None:
+    """Write schema.yaml inferred from `data` (CSV, or Parquet by its name), point params.yaml
+    at it, print the next steps."""
+    raw_path = project_relative(data)
     task = load_params(params_path).task
-    document, notes = infer_schema(read_csv_text(csv), target, task)
+    is_parquet = suffix_format(str(data)) == "parquet"
+    frame = read_parquet_text(data) if is_parquet else read_csv_text(data)
+    document, notes = infer_schema(frame, target, task)
     Path(output).write_text(schema_yaml(document, raw_path), encoding="utf-8")
     params_path = Path(params_path)
     params_text = params_path.read_text(encoding="utf-8")

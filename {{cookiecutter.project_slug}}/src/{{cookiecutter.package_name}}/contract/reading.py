@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from pyarrow import csv as arrow_csv
 from ..errors import ProjectError, UnreadableCsv
 
 MAX_EXAMPLES = 5
+# Columns of a file (by name) as the text the file writes, Arrow strings with nulls for missing.
+TextReader = Callable[[list[str]], dict[str, pa.ChunkedArray]]
 # Separators that, found in the header more often than commas, mean the file is not
 # comma-separated.
 OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -54,9 +57,7 @@ def read_csv_text(path: str | Path) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ProjectError(
-            f"{path} not found", "check the path, or `dvc pull` to fetch DVC-tracked data"
-        ) from None
+        raise not_found(path) from None
     text = _decode(path, data)
     if not text.strip():
         violation = Violation(None, "empty_file", 0, [], "the file is empty")
@@ -80,6 +81,12 @@ def read_csv_text(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def not_found(path: str | Path) -> ProjectError:
+    return ProjectError(
+        f"{path} not found", "check the path, or `dvc pull` to fetch DVC-tracked data"
+    )
+
+
 def check_readable(path: str | Path) -> list[str]:
     """The header's column names, after the checks read_csv_text makes before parsing (the
     file exists, is UTF-8, has content and is comma-separated), made reading it in blocks."""
@@ -95,7 +102,7 @@ def check_readable(path: str | Path) -> list[str]:
                 empty = empty and not text.strip()
             decoder.decode(b"", final=True)
     except FileNotFoundError:
-        read_csv_text(path)  # raises its error
+        raise not_found(path) from None
     except UnicodeDecodeError:
         _decode(path, path.read_bytes())  # raises with every undecodable line
     if empty:

@@ -21,10 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..contract.reading import MAX_EXAMPLES, Violation
-from ..contract.schema import Column, Schema
-from ..contract.validate import EXACT_INTEGERS, column_violations, may_break
 from ..errors import CouldNotCheck
+from .reading import MAX_EXAMPLES, Violation
+from .rules import EXACT_INTEGERS, column_violations, may_break
+from .schema import Column, Schema
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 GLOB_CHARACTERS = re.compile(r"[*?\[]")
@@ -42,6 +42,12 @@ class CurrentFiles:
     source: str  # as configured, {date} filled in
     paths: tuple[str, ...]  # URLs or local paths, sorted
     format: str  # csv | parquet | auto (per file suffix)
+
+
+def suffix_format(path: str) -> str | None:
+    """csv or parquet, as the file's name ends (after a .gz), or None."""
+    name = path.lower().removesuffix(".gz")
+    return next((kind for suffix, kind in SUFFIXES.items() if name.endswith(suffix)), None)
 
 
 def is_url(source: str) -> bool:
@@ -65,16 +71,16 @@ def filesystem(source: str) -> tuple[Any, str]:
 
 
 def format_of(path: str, configured: str) -> str:
+    """csv or parquet: as configured, else from the file's name."""
     if configured != "auto":
         return configured
-    name = path.lower().removesuffix(".gz")
-    for suffix, kind in SUFFIXES.items():
-        if name.endswith(suffix):
-            return kind
-    raise CouldNotCheck(
-        f"cannot tell whether {path} is CSV or Parquet from its name",
-        "set drift.format in params.yaml to csv or parquet",
-    )
+    found = suffix_format(path)
+    if found is None:
+        raise CouldNotCheck(
+            f"cannot tell whether {path} is CSV or Parquet from its name",
+            "set drift.format in params.yaml to csv or parquet",
+        )
+    return found
 
 
 # --- reading in chunks --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The validate stage: check a raw CSV against schema.yaml, then write it typed as Parquet.
+"""The validate stage: check a raw CSV or Parquet file against schema.yaml, then write it typed
+as Parquet.
 
 Every rule is checked before failing, so one run lists every problem. The JSON report is
 always written (pull-request comments read it); the input file is only ever read.
@@ -8,166 +9,48 @@ cell of a large file. So pyarrow reads the file with its numbers parsed, the col
 with NumPy, and only a column that may break a rule is read again as text for column_violations
 to count and quote its problems as the file writes them. The answers are those of reading every
 cell as text (tests/test_validate_equivalence.py holds them to it).
+
+A Parquet file (.parquet, .pq) is checked the same way, its columns' text being what pandas
+would write to a CSV of the same data (raw_parquet.py); the report and the validated Parquet are
+those of that CSV.
 """
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import ContractViolation, UnreadableCsv
+from .raw_parquet import read_parquet
 from .reading import (
-    MAX_EXAMPLES,
+    TextReader,
     Violation,
     check_readable,
     read_arrow,
     read_csv_text,
     unconvertible_column,
 )
+from .rules import (
+    EXACT_INTEGERS,
+    column_violations,
+    find_violations,
+    may_break,
+    pandas_dtype,
+    typed_column,
+    typed_frame,
+    value_violation,
+)
 from .schema import Column, Schema, load_schema
+from .stream import suffix_format
 
 LOGGER = logging.getLogger(__name__)
-
-DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
-# Whole numbers from here on are not all exact as float64, which read_table parses numbers as.
-EXACT_INTEGERS = 2.0**53
-
-
-# --- checking ---------------------------------------------------------------------------------
-
-
-def find_violations(frame: pd.DataFrame, schema: Schema) -> list[Violation]:
-    """Every way the text frame breaks the schema, file order, one entry per column and rule."""
-    found = []
-    for name in schema.columns:
-        if name not in frame.columns:
-            found.append(
-                Violation(name, "missing_column", len(frame), [], "column not in the file")
-            )
-    for name in frame.columns:
-        if name not in schema.columns and name not in schema.ids:
-            message = "column not in schema.yaml"
-            found.append(_value_violation(name, "extra_column", frame[name].dropna(), message))
-    for name, column in schema.columns.items():
-        if name in frame.columns:
-            found += column_violations(frame[name], column)
-    return found
-
-
-def column_violations(values: pd.Series, column: Column) -> list[Violation]:
-    """The rules one column of text values breaks: all_null, null, dtype, range, category."""
-    present = values.dropna()
-    if present.empty:
-        return [
-            Violation(column.name, "all_null", len(values), [], rule_message(column, "all_null"))
-        ]
-    found = []
-    missing = int(values.isna().sum())
-    if missing and not column.nullable:
-        found.append(Violation(column.name, "null", missing, [], rule_message(column, "null")))
-    comparable = present  # what the categories are compared with: text, or numbers below
-    if column.is_numeric:
-        numbers = pd.to_numeric(present, errors="coerce")
-        wrong_type = _not_of_dtype(numbers, column.dtype)
-        found += _value_violations(column, "dtype", present[wrong_type])
-        present, comparable = present[~wrong_type], numbers[~wrong_type]
-        found += _value_violations(column, "out_of_range", present[_outside(comparable, column)])
-    if column.categories is not None:
-        found += _value_violations(column, "category", present[~comparable.isin(column.categories)])
-    return found
-
-
-def rule_message(column: Column, rule: str) -> str:
-    """What a violation of `rule` on `column` says (the engines' checks say it too)."""
-    messages = {
-        "all_null": "every value is missing",
-        "null": "missing values; not nullable",
-        "dtype": DTYPE_TEXT.get(column.dtype, ""),
-        "out_of_range": f"outside {_range(column)}",
-        "category": f"not in [{', '.join(map(str, column.categories or ()))}]",
-    }
-    return messages[rule]
-
-
-def _not_of_dtype(numbers: pd.Series, dtype: str) -> pd.Series:
-    """Text that did not parse (NaN after to_numeric), infinities, and fractions for integers."""
-    wrong = numbers.isna() | numbers.isin([float("inf"), float("-inf")])
-    if dtype == "integer":
-        wrong |= numbers != numbers.round()
-    return wrong
-
-
-def _outside(numbers: pd.Series, column: Column) -> pd.Series:
-    outside = pd.Series(False, index=numbers.index)
-    if column.min is not None:
-        outside |= numbers < column.min
-    if column.max is not None:
-        outside |= numbers > column.max
-    return outside
-
-
-def _value_violations(column: Column, rule: str, offending: pd.Series) -> list[Violation]:
-    message = rule_message(column, rule)
-    return [_value_violation(column.name, rule, offending, message)] if len(offending) else []
-
-
-def _value_violation(name: str, rule: str, offending: pd.Series, message: str) -> Violation:
-    examples = [str(value) for value in pd.unique(offending)[:MAX_EXAMPLES]]
-    return Violation(name, rule, len(offending), examples, message)
-
-
-def _range(column: Column) -> str:
-    low = "-inf" if column.min is None else column.min
-    high = "inf" if column.max is None else column.max
-    return f"[{low}, {high}]"
-
-
-def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_]:
-    """A mask of the (non-missing) numbers that may break a rule: never misses one that does."""
-    mask = np.zeros(len(numbers), dtype=bool)
-    if numbers.dtype.kind == "f":
-        mask |= ~np.isfinite(numbers)
-        if column.dtype == "integer":
-            mask |= numbers != np.round(numbers)
-    if column.min is not None:
-        mask |= numbers < column.min
-    if column.max is not None:
-        mask |= numbers > column.max
-    if column.categories is not None:
-        mask |= ~np.isin(numbers, column.categories)
-    return mask
-
-
-def typed_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """The checked text frame with schema dtypes, in schema order; categories stay text."""
-    return pd.DataFrame(
-        {name: typed_column(frame[name], column) for name, column in schema.columns.items()}
-    )
-
-
-def typed_column(values: pd.Series, column: Column) -> pd.Series:
-    """A checked column of text with its schema dtype."""
-    if column.dtype == "integer":
-        return pd.to_numeric(values).astype(pandas_dtype(column))
-    if column.dtype == "float":
-        return pd.to_numeric(values).astype("float64")
-    return values
-
-
-def pandas_dtype(column: Column) -> str:
-    """The dtype of the column in the validated Parquet, as pandas reads it."""
-    if column.dtype == "integer":
-        return "Int64" if column.nullable else "int64"
-    return "float64" if column.dtype == "float" else "str"
 
 
 # --- Arrow columns, text only where a rule may be broken -----------------------------------
@@ -199,10 +82,15 @@ def _arrow_type(column: Column | None) -> pa.DataType:
 
 
 def check_table(
-    table: pa.Table, schema: Schema, path: str | Path
+    table: pa.Table,
+    schema: Schema,
+    reread: TextReader,
+    refused: Mapping[str, Violation] | None = None,
 ) -> tuple[list[Violation], dict[str, pd.Series]]:
-    """find_violations for read_table's columns, and the text of the columns that may break
-    a rule (read again from `path` where they were parsed as numbers)."""
+    """find_violations for read_table's (or read_parquet's) columns, and the text of the
+    columns that may break a rule (`reread` where they were parsed as numbers). A `refused`
+    column (a Parquet type the contract's values cannot be) is reported by that violation."""
+    refused = refused or {}
     found = [
         Violation(name, "missing_column", table.num_rows, [], "column not in the file")
         for name in schema.columns
@@ -211,14 +99,16 @@ def check_table(
     for name in table.column_names:
         if name not in schema.columns and name not in schema.ids:
             values = _text(table.column(name)).dropna()
-            found.append(
-                _value_violation(name, "extra_column", values, "column not in schema.yaml")
-            )
+            found.append(value_violation(name, "extra_column", values, "column not in schema.yaml"))
     present = [name for name in schema.columns if name in table.column_names]
-    suspects = [name for name in present if not _clean(table.column(name), schema.columns[name])]
-    text = _text_columns(table, suspects, path)
-    for name in suspects:
-        found += column_violations(text[name], schema.columns[name])
+    checked = [name for name in present if name not in refused]
+    suspects = [name for name in checked if not _clean(table.column(name), schema.columns[name])]
+    text = _text_columns(table, suspects, reread)
+    for name in present:
+        if name in refused:
+            found.append(refused[name])
+        elif name in text:
+            found += column_violations(text[name], schema.columns[name])
     return found, text
 
 
@@ -241,10 +131,20 @@ def _clean(values: pa.ChunkedArray, column: Column) -> bool:
     return not (may_break(numbers, column).any() or inexact.any())
 
 
-def _text_columns(table: pa.Table, names: list[str], path: str | Path) -> dict[str, pd.Series]:
+def _text_columns(table: pa.Table, names: list[str], reread: TextReader) -> dict[str, pd.Series]:
     parsed = [name for name in names if not pa.types.is_string(table.column(name).type)]
-    reread = read_arrow(path, dict.fromkeys(parsed, pa.string()), parsed) if parsed else table
-    return {name: _text((reread if name in parsed else table).column(name)) for name in names}
+    text = reread(parsed) if parsed else {}
+    return {name: _text(text[name] if name in parsed else table.column(name)) for name in names}
+
+
+def csv_text(path: str | Path) -> TextReader:
+    """The reader of a CSV's columns as the file writes them."""
+
+    def reread(names: list[str]) -> dict[str, pa.ChunkedArray]:
+        table = read_arrow(path, dict.fromkeys(names, pa.string()), names)
+        return {name: table.column(name) for name in names}
+
+    return reread
 
 
 def _text(values: pa.ChunkedArray) -> pd.Series:
@@ -324,17 +224,22 @@ def validate_file(
 def checked_file(
     data: str | Path, contract: Schema
 ) -> tuple[tuple[int, int], list[Violation], Callable[[str | Path], None]]:
-    """((rows, columns), violations, the writer of the typed Parquet) of the file: read by
-    pyarrow where it reads it as pandas would, else as text by pandas."""
-    table = read_table(data, contract)
-    if table is None:  # a file pyarrow reads otherwise than pandas: checked as text
+    """((rows, columns), violations, the writer of the typed Parquet) of the file: Parquet (by
+    its name) read by read_parquet; CSV read by pyarrow where it reads it as pandas would, else
+    as text by pandas."""
+    refused: dict[str, Violation] = {}
+    if suffix_format(str(data)) == "parquet":
+        table, refused, reread = read_parquet(data, contract)
+    else:
+        table, reread = read_table(data, contract), csv_text(data)
+    if table is None:  # a CSV pyarrow reads otherwise than pandas: checked as text
         frame = read_csv_text(data)
 
         def write_frame(output: str | Path) -> None:
             typed_frame(frame, contract).to_parquet(output, index=False)
 
         return frame.shape, find_violations(frame, contract), write_frame
-    violations, text = check_table(table, contract, data)
+    violations, text = check_table(table, contract, reread, refused)
 
     def write_table(output: str | Path) -> None:
         write_parquet(table, text, contract, output)

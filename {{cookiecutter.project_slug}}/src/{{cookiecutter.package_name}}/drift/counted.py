@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..contract.reading import MAX_EXAMPLES, Violation
+from ..contract.rules import rule_message
 from ..contract.schema import Column, Schema
 from ..contract.stream import FATAL_RULES, ContractTally, CurrentFiles, as_text
-from ..contract.validate import rule_message
 from ..engines import Engine, Kind, sql
 from ..engines.sql import Aggregate
 from ..errors import CouldNotCheck

@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .. import paths
+from ..contract.rules import typed_frame
 from ..contract.schema import Schema, load_schema
-from ..contract.stream import CurrentFiles, arrow_chunks, as_text, format_of
+from ..contract.stream import CurrentFiles, arrow_chunks, as_text, format_of, suffix_format
 from ..edge.dvc import DvcRun, credentials_env, first_error_line, run_dvc
 from ..edge.git import changed_files
 from ..edge.github import run_cml
@@ -94,6 +97,8 @@ def write_training_data(
 ) -> tuple[int, int, list[Path]]:
     """Apply the window policy; return (rows before, rows after, paths to `dvc add`)."""
     raw = Path(raw)
+    if suffix_format(str(raw)) == "parquet":
+        return write_parquet_training_data(settings, files, schema, raw, date)
     before = count_rows(raw) if raw.is_file() else 0
     frames = batch_text(files, schema, settings.format, settings.chunk_rows)
     header = list(schema.columns)
@@ -116,6 +121,48 @@ def write_training_data(
     for path in window:
         append_csv(raw, [pd.read_csv(path, dtype=str, keep_default_na=False)], header)
     return before, count_rows(raw), [raw, BATCHES]
+
+
+def write_parquet_training_data(
+    settings: DriftParams, files: CurrentFiles, schema: Schema, raw: Path, date: str
+) -> tuple[int, int, list[Path]]:
+    """write_training_data for a Parquet `data.raw`: the batch typed by the contract, as the
+    validate stage types it; appended in the raw file's own column types."""
+    before = pq.ParquetFile(raw).metadata.num_rows if raw.is_file() else 0
+    frames = list(batch_text(files, schema, settings.format, settings.chunk_rows))
+    frame = typed_frame(pd.concat(frames, ignore_index=True), schema)
+    batch = pa.Table.from_pandas(frame, preserve_index=False)
+    if settings.window.policy == "append":
+        if not raw.is_file():
+            raise ProjectError(f"{raw} is missing, so the batch cannot be appended", "dvc pull")
+        existing = pq.read_table(raw)
+        table = pa.concat_tables([existing, _as_columns_of(batch, existing.schema, raw)])
+    elif settings.window.policy == "replace":
+        table = batch
+    else:
+        BATCHES.mkdir(parents=True, exist_ok=True)
+        pq.write_table(batch, BATCHES / f"{date}.parquet")
+        window = sorted(BATCHES.glob("*.parquet"))[-settings.window.batches :]
+        table = pa.concat_tables([pq.read_table(path) for path in window])
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, raw)
+    tracked = [raw] if settings.window.policy != "last_n" else [raw, BATCHES]
+    return before, table.num_rows, tracked
+
+
+def _as_columns_of(batch: pa.Table, target: pa.Schema, raw: Path) -> pa.Table:
+    """The batch in the raw file's columns and types, or ProjectError saying which differ."""
+    missing = [name for name in target.names if name not in batch.column_names]
+    try:
+        if missing:
+            raise ValueError(f"the batch has no {', '.join(missing)} (not in schema.yaml)")
+        return batch.select(target.names).cast(target)
+    except (ValueError, pa.ArrowException) as error:
+        raise ProjectError(
+            f"the batch cannot be appended to {raw}: {str(error).splitlines()[0]}",
+            f"make {raw}'s columns those of schema.yaml (e.g. run `dvc repro` on data the "
+            "contract types), or set drift.window.policy to replace",
+        ) from None
 
 
 def retrain(params: Params, output_dir: str | Path, dvc: DvcRun = run_dvc) -> Path | None:

@@ -5,8 +5,6 @@ the statistics, the decision and the reports are the same Python for all of them
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
-import numpy as np
-import numpy.typing as npt
 import pyarrow as pa
 
 from ..contract.stream import CurrentFiles

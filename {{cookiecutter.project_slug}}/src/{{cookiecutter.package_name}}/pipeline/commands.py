@@ -3,6 +3,7 @@
 import argparse
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from .. import paths
 from ..params import load_params
@@ -53,10 +54,31 @@ def _push(_args: argparse.Namespace) -> None:
 
 
 def _demo_data(args: argparse.Namespace) -> None:
+    from ..contract.stream import suffix_format
     from ..demo_data import write_csv
 
-    path = write_csv(args.output, load_params().task, args.rows, args.seed, args.drift)
+    task = load_params().task
+    if suffix_format(args.output) != "parquet":
+        path = write_csv(args.output, task, args.rows, args.seed, args.drift)
+    else:
+        path = _demo_parquet(Path(args.output), task, args.rows, args.seed, args.drift)
     LOGGER.info(f"wrote {args.rows} rows to {path}")
+
+
+def _demo_parquet(path: Path, task: str, rows: int, seed: int, drift: float) -> Path:
+    """The demo dataset as Parquet, typed as pandas reads its CSV (numbers with missing values
+    as float64), as a user's own Parquet often is."""
+    import tempfile
+
+    import pandas as pd
+
+    from ..demo_data import write_csv
+
+    with tempfile.TemporaryDirectory() as folder:
+        frame = pd.read_csv(write_csv(Path(folder) / "demo.csv", task, rows, seed, drift))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+    return path
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -73,7 +95,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "push", help="dvc push outputs and run cache when params.yaml sets ci.push_outputs"
     ).set_defaults(handler=_push)
     demo = commands.add_parser("demo-data", help="write a demo dataset (optionally drifted)")
-    demo.add_argument("output", help="the CSV to write")
+    demo.add_argument("output", help="the file to write: CSV, or Parquet if named .parquet/.pq")
     demo.add_argument("--rows", type=int, default=5000, help="how many rows")
     demo.add_argument("--seed", type=int, default=42, help="the random seed")
     demo.add_argument("--drift", type=float, default=0.0, help="0 = training population")
