@@ -55,21 +55,23 @@ def test_typed_parquet_gives_the_same_drift_json(workspace, tmp_path, engine):  
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine):  # noqa: F811
+    """Fractions in an integer column of the second of two files: the same message, naming
+    that file and its count (each file fits in one chunk of the pyarrow path)."""
     params, schema = workspace
     name = next(name for name, column in schema.columns.items() if column.dtype == "integer")
-    frame = demo_like(schema, 3)
-    frame.loc[[100, 900], name] = 2.5
-    path = tmp_path / "bad.parquet"
+    current = tmp_path / "current"
+    current.mkdir()
+    write_parquet(demo_like(schema, 3), schema, current / "part-1.parquet")
+    frame = demo_like(schema, 4)
+    frame.loc[[100, 900, 901], name] = [2.5, 7.25, 2.5]
     table = pa.Table.from_pandas(frame.astype({name: "float64"}), preserve_index=False)
-    pq.write_table(table, path)
-    documents = each_engine(
-        params.model_copy(update={"drift": params.drift.model_copy(update={"chunk_rows": 10_000})}),
-        path,
-        tmp_path,
-    )
+    pq.write_table(table, current / "part-2.parquet")
+    drift = params.drift.model_copy(update={"chunk_rows": 10_000})
+    documents = each_engine(params.model_copy(update={"drift": drift}), current, tmp_path)
     expected = documents["pyarrow"]
     assert expected["status"] == "could_not_check"
-    assert "breaks the data contract" in expected["problem"]
+    assert "part-2.parquet breaks the data contract" in expected["problem"]
+    assert "dtype in 3 rows" in expected["problem"]
     assert documents[engine] == expected
 
 

@@ -186,7 +186,7 @@ def run_check(
     }
     description, reference_source = describe_reference(reference_dir)
     document["reference"].update(description=description, source=reference_source)
-    tally = ContractTally()
+    tally, counted = ContractTally(), False
     try:
         reference = load_reference(reference_dir)
         schema = load_schema(paths.SCHEMA)
@@ -199,6 +199,7 @@ def run_check(
 
         with limited_threads():
             summary = summarize(params, files, schema, reference.profile, tally, tracker, keys)
+            counted = True
             if summary.rows < settings.min_rows:
                 raise CouldNotCheck(
                     f"the current data has {summary.rows} rows, fewer than drift.min_rows "
@@ -215,7 +216,9 @@ def run_check(
         document.update(problem=error.problem, fix=error.fix)
         raise
     finally:
-        document["contract"] = tally.as_list()
+        # Findings are listed once every row was read: a refusal stops the reading part way
+        # (where depends on the engine and the chunks), and its message names its cause.
+        document["contract"] = tally.as_list() if counted else []
         write_reports(document, output_dir or settings.output_dir)
     return document
 

@@ -109,7 +109,7 @@ def examples(engine: Engine, rule: Rule, kind: Kind) -> tuple[list[str], int | N
         [row[0] for row in rows],
         dtype="float64" if kind == "number" and rule.column.dtype == "float" else None,
     )
-    return as_text(values).tolist(), (int(rows[0][1]) if rows else None)
+    return as_text(values).tolist(), (int(rows[0][1]) // sql.FILE_STRIDE if rows else None)
 
 
 def tally_rules(

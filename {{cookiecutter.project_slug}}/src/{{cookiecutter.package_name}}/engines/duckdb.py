@@ -58,7 +58,8 @@ class DuckdbEngine:
             f"CREATE OR REPLACE VIEW {sql.SOURCE} AS SELECT * EXCLUDE (filename, file_row_number), "
             f"list_position([{listed}], filename) - 1 AS {sql.FILE}, "
             f"file_row_number AS {sql.ROW} "
-            f"FROM read_parquet([{listed}], filename = true, file_row_number = true)"
+            f"FROM read_parquet([{listed}], filename = true, file_row_number = true, "
+            "union_by_name = true)"
         )
         described = self.connection.execute(f"DESCRIBE {sql.SOURCE}").fetchall()
         return {

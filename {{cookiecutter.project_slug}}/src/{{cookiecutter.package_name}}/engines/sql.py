@@ -14,6 +14,7 @@ from ..contract.schema import Column
 
 SOURCE = "current"  # the view an engine registers the current data as
 FILE, ROW = "_file", "_row"  # each row's file (index) and position in it, for examples' order
+FILE_STRIDE = 1 << 40  # more rows than any one file holds
 
 
 class Dialect(Protocol):
@@ -70,12 +71,13 @@ def value_counts(dialect: Dialect, column: str, exclude: str, source: str = SOUR
 def first_examples(
     dialect: Dialect, column: str, condition: str, limit: int, source: str = SOURCE
 ) -> str:
-    """The first `limit` distinct values meeting `condition`, in the files' order."""
+    """The first `limit` distinct values meeting `condition` in the files' order, each with
+    where it first is: file * FILE_STRIDE + row."""
     name = dialect.name(column)
+    first = f"min({FILE} * {FILE_STRIDE} + {ROW})"
     return (
-        f"SELECT {name} AS value, min({FILE}) AS file_, min_by({ROW}, {FILE} * 1099511627776 + "
-        f"{ROW}) AS row_ FROM {source} WHERE {condition} GROUP BY {name} "
-        f"ORDER BY min({FILE} * 1099511627776 + {ROW}) LIMIT {limit}"
+        f"SELECT {name} AS value, {first} AS first_ FROM {source} WHERE {condition} "
+        f"GROUP BY {name} ORDER BY first_ LIMIT {limit}"
     )
 
 
