@@ -81,6 +81,8 @@ src/{package}/drift/simulate.py
 src/{package}/drift/source.py
 src/{package}/drift/statistics.py
 src/{package}/drift/summary.py
+src/{package}/engines/__init__.py
+src/{package}/engines/spark.py
 src/{package}/edge/__init__.py
 src/{package}/edge/dvc.py
 src/{package}/edge/git.py
@@ -165,6 +167,7 @@ tests/test_drift_equivalence.py
 tests/test_drift_github.py
 tests/test_drift_labels.py
 tests/test_drift_wording.py
+tests/test_engine_spark.py
 tests/test_evaluate.py
 tests/test_features.py
 tests/test_gate.py

@@ -23,6 +23,7 @@ LAYERS = [
     {"edge"},
     {"contract"},
     {"pipeline"},
+    {"engines"},
     {"release"},
     {"review", "drift", "scoring", "template"},
     {"serving"},

@@ -1,0 +1,1 @@
+"""The data engines beside pyarrow (params.yaml's engine): DuckDB and Spark."""
