@@ -196,6 +196,9 @@ def test_spark_connect_without_its_client_packages_names_them(spark, monkeypatch
     monkeypatch.setattr(engine, "_sessions", {})
     monkeypatch.setenv("SPARK_REMOTE", "sc://localhost:15002")
     monkeypatch.setitem(sys.modules, "grpc", None)
+    # pyspark takes a __main__ without a file (an xdist worker's) for its own doctest runner,
+    # and exits where it would raise.
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "pytest", raising=False)
     with pytest.raises(ProjectError, match="Spark Connect") as raised:
         engine.spark_session(SparkParams())
     assert "pyspark[connect]" in raised.value.fix

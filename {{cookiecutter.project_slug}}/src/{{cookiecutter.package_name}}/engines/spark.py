@@ -159,9 +159,11 @@ def _read_one(spark: "SparkSession", path: str, file_format: str) -> tuple["Data
 def bin_counts(
     frame: "DataFrame", edges: dict[str, npt.NDArray[np.float64]]
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Per column, the int64 counts of its present values (not null, not NaN) in the bins its
-    sorted unique edges bound, as pipeline/profile.py's bin_count_array counts them: [0] below
-    edges[0], [i] in [edges[i-1], edges[i]), [-1] from edges[-1] up. One Spark job in all."""
+    """Per numeric column, the int64 counts of its present values (not null, not NaN) in the
+    bins its sorted unique edges bound, as pipeline/profile.py's bin_count_array counts them:
+    [0] below edges[0], [i] in [edges[i-1], edges[i]), [-1] from edges[-1] up. One pass over
+    the data and one aggregation for all columns. (Text columns: try_cast them first; ANSI
+    SQL fails the whole job on a cell that does not convert.)"""
     from pyspark.ml.feature import Bucketizer
     from pyspark.sql import functions as F
 
