@@ -10,6 +10,8 @@ the work (interpreter start and imports excluded) and is the median over --runs 
   spark, cold    bin_counts(spark.read.parquet(file), edges), the first job of a fresh JVM:
                  what one drift check pays (class loading, code generation, JIT).
   spark, warm    the same again in that JVM.
+  spark scan     then, in that JVM, the sum of every column: Spark's own reading of the file,
+                 the floor for bin_counts in Spark.
   read           pyarrow.parquet.read_table of the whole file: the floor for anything that
                  looks at every value.
   numpy          read_table, then pipeline/profile.py's bin_count_array per column on its
@@ -111,6 +113,8 @@ def child_session(src):
 
 def child_spark(src, source, edges_path):
     engine, params = module(src, "engines.spark"), module(src, "params")
+    from pyspark.sql.functions import sum as sum_of
+
     spark = engine.spark_session(params.SparkParams())
     edges = load_edges(edges_path)
     seconds = []
@@ -118,12 +122,16 @@ def child_spark(src, source, edges_path):
         started = time.perf_counter()
         engine.bin_counts(spark.read.parquet(source), edges)
         seconds.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    frame = spark.read.parquet(source)
+    frame.agg(*[sum_of(frame[name]) for name in edges]).collect()
+    seconds.append(time.perf_counter() - started)
     # The JVM is a child of this process, which stops it without waiting: its own peak.
     jvm = spark.sparkContext._gateway.proc.pid
     status = Path(f"/proc/{jvm}/status").read_text()
     peak_kb = next(int(line.split()[1]) for line in status.splitlines() if "VmHWM" in line)
     spark.stop()
-    return {"cold": seconds[0], "warm": seconds[1], "jvm_peak_mb": peak_kb / 1024}
+    return {**dict(zip(("cold", "warm", "scan"), seconds, strict=True)), "jvm_mb": peak_kb / 1024}
 
 
 def child_read(source):
@@ -171,22 +179,19 @@ def measure(src, folder, n_rows, runs):
     source, edges = folder / f"rows-{n_rows}.parquet", folder / f"edges-{n_rows}.npz"
     log(f"{n_rows:,} rows: writing {source.name}")
     run_child(folder, "write", str(source), str(edges), n_rows)
-    times = {name: [] for name in ("session", "cold", "warm", "read", "numpy", "counting")}
+    times = {name: [] for name in ("session", "cold", "warm", "scan", "read", "numpy", "counting")}
     peaks = {name: 0.0 for name in ("spark", "jvm", "read", "numpy")}
     for run in range(runs):
         session, _ = run_child(folder, "session", src)
         spark, spark_peak = run_child(folder, "spark", src, str(source), str(edges))
         read, read_peak = run_child(folder, "read", str(source))
         numpy, numpy_peak = run_child(folder, "numpy", src, str(source), str(edges))
-        times["session"].append(session["seconds"])
-        times["cold"].append(spark["cold"])
-        times["warm"].append(spark["warm"])
-        times["read"].append(read["seconds"])
-        times["numpy"].append(numpy["seconds"])
-        times["counting"].append(numpy["counting"])
-        for name, peak in (("spark", spark_peak), ("jvm", spark["jvm_peak_mb"])):
-            peaks[name] = max(peaks[name], peak)
-        peaks["read"], peaks["numpy"] = max(peaks["read"], read_peak), max(peaks["numpy"], numpy_peak)
+        figures = {"session": session["seconds"], "read": read["seconds"], **spark}
+        figures |= {"numpy": numpy["seconds"], "counting": numpy["counting"]}
+        for name, values in times.items():
+            values.append(figures[name])
+        own = {"spark": spark_peak, "jvm": spark["jvm_mb"], "read": read_peak, "numpy": numpy_peak}
+        peaks = {name: max(peaks[name], own[name]) for name in peaks}
         log(f"  run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()))
     source.unlink()
     medians = {name: statistics.median(values) for name, values in times.items()}
@@ -195,18 +200,20 @@ def measure(src, folder, n_rows, runs):
 
 def table(results):
     lines = [
-        "| rows | session start (s) | spark cold (s) | spark warm (s) | read_table (s) "
+        "| rows | session start (s) | spark cold (s) | spark warm (s) | spark scan (s) "
+        "| read_table (s) "
         "| numpy: read + count (s) | numpy counting (s) | warm / read | warm / numpy "
         "| peak MB: spark child + JVM | read | numpy |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results:
         m, peak = row["median_s"], row["peak_mb"]
         lines.append(
             f"| {row['rows']:,} | {m['session']:.1f} | {m['cold']:.2f} | {m['warm']:.2f} "
-            f"| {m['read']:.2f} | {m['numpy']:.2f} | {m['counting']:.2f} "
+            f"| {m['scan']:.2f} | {m['read']:.2f} | {m['numpy']:.2f} | {m['counting']:.2f} "
             f"| {m['warm'] / m['read']:.1f} | {m['warm'] / m['numpy']:.1f} "
-            f"| {peak['spark']:.0f} + {peak['jvm']:.0f} | {peak['read']:.0f} | {peak['numpy']:.0f} |"
+            f"| {peak['spark']:.0f} + {peak['jvm']:.0f} | {peak['read']:.0f} "
+            f"| {peak['numpy']:.0f} |"
         )
     return "\n".join(lines)
 
