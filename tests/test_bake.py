@@ -91,6 +91,7 @@ src/{package}/edge/github.py
 src/{package}/edge/oidc.py
 src/{package}/engines/__init__.py
 src/{package}/engines/duckdb.py
+src/{package}/engines/spark.py
 src/{package}/engines/sql.py
 src/{package}/errors.py
 src/{package}/ops/__init__.py
@@ -175,6 +176,7 @@ tests/test_drift_github.py
 tests/test_drift_labels.py
 tests/test_drift_wording.py
 tests/test_engine_equivalence.py
+tests/test_engine_spark.py
 tests/test_evaluate.py
 tests/test_features.py
 tests/test_gate.py

@@ -5,6 +5,7 @@ anything a stage writes goes to a tmp folder the test changes into.
 """
 
 import copy
+import importlib.util
 import os
 from pathlib import Path
 
@@ -18,7 +19,8 @@ import yaml
 
 from {{ cookiecutter.package_name }} import demo_data, paths
 from {{ cookiecutter.package_name }}.contract.schema import load_schema, parse_schema
-from {{ cookiecutter.package_name }}.params import ModelParams, load_params, parse_params
+from {{ cookiecutter.package_name }}.errors import ProjectError
+from {{ cookiecutter.package_name }}.params import ModelParams, SparkParams, load_params, parse_params
 from {{ cookiecutter.package_name }}.pipeline.features import limited_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -26,6 +28,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW_VARIABLES = ("CI", "GH_TOKEN", "REPO_TOKEN", "REPO_TOKEN_SET")
 # Read before `not_in_a_workflow` hides it: tests of the model fail in CI rather than skip.
 IN_CI = bool(os.environ.get("CI"))
+# The `spark` fixture's session: both cores, and two shuffle partitions rather than 200 tasks
+# for each small aggregation.
+SPARK_SETTINGS = SparkParams(master="local[2]", config={"spark.sql.shuffle.partitions": "2"})
 TASKS = ("binary_classification", "multiclass_classification", "regression")
 # Two kinds of tests. Tests of code build their own project: the demo data, the demo's
 # contract and settings below, for the project's task; they never read schema.yaml or the
@@ -155,6 +160,25 @@ def one_thread_per_test():
 def project_params():
     """The project's current params.yaml: for tests of the model and of params.yaml itself."""
     return load_params(PROJECT_ROOT / "params.yaml")
+
+
+@pytest.fixture(scope="session")
+def spark(project_params):
+    """One Spark session (one JVM, SPARK_SETTINGS) per test process, for the Spark engine's
+    tests. Without Java they skip on a laptop but fail in CI once pyspark is installed; without
+    pyspark they fail in CI only when params.yaml's engine is spark, as `make setup` installs
+    only that engine's extra."""
+    from {{ cookiecutter.package_name }}.engines.spark import spark_session
+
+    try:
+        session = spark_session(SPARK_SETTINGS)
+    except ProjectError as error:
+        installed = importlib.util.find_spec("pyspark") is not None
+        if IN_CI and (installed or project_params.engine == "spark"):
+            pytest.fail(f"CI must run the Spark engine's tests: {error}")
+        pytest.skip(str(error))
+    yield session
+    session.stop()
 
 
 @pytest.fixture(scope="session")

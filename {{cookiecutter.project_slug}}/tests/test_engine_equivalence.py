@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import SPARK_SETTINGS
 from test_drift_equivalence import demo_like, workspace, write_parquet  # noqa: F401
 
 from {{ cookiecutter.package_name }} import paths
@@ -19,41 +20,49 @@ from {{ cookiecutter.package_name }}.errors import CouldNotCheck
 from {{ cookiecutter.package_name }}.pipeline import ranks
 from {{ cookiecutter.package_name }}.pipeline.profile import profile_file
 
-ENGINES = ["duckdb"]
+ENGINES = ["duckdb", "spark"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """Each engine; Spark in the session the spark fixture made (one JVM per test process)."""
+    if request.param == "spark":
+        request.getfixturevalue("spark")
+    return request.param
+
+
+def on(params, engine):
+    """params naming `engine` (Spark with the shared session's settings)."""
+    return params.model_copy(update={"engine": engine, "spark": SPARK_SETTINGS})
 
 
 def check_with(params, engine, current, output):
     """drift.json of the check on `current` with `engine`."""
     with contextlib.suppress(CouldNotCheck):  # drift.json says why
-        check.run_check(
-            params.model_copy(update={"engine": engine}), str(current), "2030-01-01", None, output
-        )
+        check.run_check(on(params, engine), str(current), "2030-01-01", None, output)
     return json.loads((output / "drift.json").read_text(encoding="utf-8"))
 
 
-def each_engine(params, current, tmp_path):
-    """{engine: drift.json}, pyarrow first."""
+def each_engine(params, engine, current, tmp_path):
+    """{engine: drift.json} of pyarrow and `engine`."""
     return {
-        engine: check_with(params, engine, current, tmp_path / engine)
-        for engine in ["pyarrow", *ENGINES]
+        name: check_with(params, name, current, tmp_path / name) for name in ("pyarrow", engine)
     }
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_typed_parquet_gives_the_same_drift_json(workspace, tmp_path, engine):  # noqa: F811
     params, schema = workspace
     current = tmp_path / "current"
     current.mkdir()
     for seed in (1, 2):
         write_parquet(demo_like(schema, seed), schema, current / f"part-{seed}.parquet")
-    documents = each_engine(params, current, tmp_path)
+    documents = each_engine(params, engine, current, tmp_path)
     expected = documents["pyarrow"]
     assert expected["status"] != "could_not_check", expected["problem"]
     assert expected["contract"]  # the data breaks the contract in several ways
     assert documents[engine] == expected
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine):  # noqa: F811
     """Fractions in an integer column of the second of two files: the same message, naming
     that file and its count (each file fits in one chunk of the pyarrow path)."""
@@ -67,7 +76,7 @@ def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine)
     table = pa.Table.from_pandas(frame.astype({name: "float64"}), preserve_index=False)
     pq.write_table(table, current / "part-2.parquet")
     drift = params.drift.model_copy(update={"chunk_rows": 10_000})
-    documents = each_engine(params.model_copy(update={"drift": drift}), current, tmp_path)
+    documents = each_engine(params.model_copy(update={"drift": drift}), engine, current, tmp_path)
     expected = documents["pyarrow"]
     assert expected["status"] == "could_not_check"
     assert "part-2.parquet breaks the data contract" in expected["problem"]
@@ -99,11 +108,10 @@ def test_a_distance_beyond_two_to_the_eighty_units_makes_the_sum_infinite():
 
 
 def profile_with(params, engine):
-    profile_file(params.model_copy(update={"engine": engine}))
+    profile_file(on(params, engine))
     return json.loads(paths.PROFILE.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("keep_budget", [ranks.KEEP_BUDGET, 40], ids=["budget", "cuts"])
 def test_the_profile_is_the_same_on_every_engine(workspace, engine, keep_budget, monkeypatch):  # noqa: F811
     """Edges, counts, nulls and categories equal to the float; mean and std to 1e-12. The

@@ -11,6 +11,7 @@ LAYERS = [
     {
         "__init__",
         "console",
+        "binning",
         "errors",
         "paths",
         "tasks",

@@ -160,6 +160,27 @@ def fetch_reference(output_dir: str | Path, dvc: DvcRun = run_dvc) -> str:
 # --- the check ----------------------------------------------------------------------------------
 
 
+def new_document(date: str, source: str, reference_dir: str | Path | None) -> dict[str, Any]:
+    """drift.json before the check: could_not_check until it says otherwise."""
+    description, reference_source = describe_reference(reference_dir)
+    return {
+        "status": "could_not_check",
+        "date": date,
+        "source": source.replace("{date}", date),
+        "files": [],
+        "reference": {
+            "folder": str(reference_dir) if reference_dir else None,
+            "description": description,
+            "source": reference_source,
+        },
+        "problem": None,
+        "fix": None,
+        "contract": [],
+        "result": None,
+        "run_url": run_url(),
+    }
+
+
 def run_check(
     params: Params,
     current: str | None = None,
@@ -172,20 +193,7 @@ def run_check(
     settings = params.drift
     date = check_date(date or today())
     source = current or settings.source
-    document: dict[str, Any] = {
-        "status": "could_not_check",
-        "date": date,
-        "source": source.replace("{date}", date),
-        "files": [],
-        "reference": {"folder": str(reference_dir) if reference_dir else None},
-        "problem": None,
-        "fix": None,
-        "contract": [],
-        "result": None,
-        "run_url": run_url(),
-    }
-    description, reference_source = describe_reference(reference_dir)
-    document["reference"].update(description=description, source=reference_source)
+    document = new_document(date, source, reference_dir)
     tally, counted = ContractTally(), False
     try:
         reference = load_reference(reference_dir)

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..binning import bin_count_array
 from ..errors import CouldNotCheck
-from ..pipeline.profile import bin_count_array
 from .tails import TailSum, distance_unit
 
 

@@ -5,10 +5,11 @@ the statistics, the decision and the reports are the same Python for all of them
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from ..contract.stream import CurrentFiles
-from ..errors import ProjectError
 from ..params import Params
 from . import sql
 
@@ -36,6 +37,13 @@ class Engine(Protocol):
         """A query's result as Arrow (for many rows)."""
         ...
 
+    def bin_counts(
+        self, edges: dict[str, npt.NDArray[np.float64]], chunk_rows: int
+    ) -> dict[str, npt.NDArray[np.int64]]:
+        """Each column's present values (not null, not NaN) per bin, as binning's
+        bin_count_array counts them."""
+        ...
+
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
         ...
@@ -47,7 +55,6 @@ def open_engine(params: Params) -> Engine:
         from .duckdb import DuckdbEngine
 
         return DuckdbEngine(params.duckdb)
-    raise ProjectError(
-        f"engine: {params.engine} in params.yaml is not available in this version",
-        "set engine: pyarrow or duckdb",
-    )
+    from .spark import SparkEngine
+
+    return SparkEngine(params.spark)

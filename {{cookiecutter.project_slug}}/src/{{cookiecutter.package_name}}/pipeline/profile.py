@@ -28,6 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .. import paths
+from ..binning import bin_count_array
 from ..contract.schema import Column, Schema, load_schema
 from ..errors import ProjectError
 from ..params import Params, ProfileParams
@@ -49,18 +50,6 @@ def bin_counts(values: npt.ArrayLike, edges: npt.ArrayLike) -> list[int]:
     """len(edges) + 1 counts: [0] below edges[0], [i] in [edges[i-1], edges[i]), [-1] from
     edges[-1] up. The open outer bins catch current data outside the reference range."""
     return bin_count_array(values, edges).tolist()
-
-
-def bin_count_array(values: npt.ArrayLike, edges: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """bin_counts as an int64 array (NaN counts in the last bin, as it sorts after edges[-1]).
-
-    The values are sorted (a copy) and the edges looked up in them: numpy's vectorized sort is
-    several times faster than a binary search per value among a thousand edges, which
-    mispredicts a branch at almost every step. Per chunk of a drift check, so memory is flat.
-    """
-    ordered = np.sort(np.asarray(values, dtype=float))
-    below = np.searchsorted(ordered, np.asarray(edges, dtype=float), side="left")
-    return np.diff(below, prepend=0, append=len(ordered))
 
 
 def present_values(values: pd.Series) -> npt.NDArray[np.float64]:
