@@ -56,6 +56,7 @@ schema.yaml
 src/{package}/__init__.py
 src/{package}/__main__.py
 src/{package}/axes.py
+src/{package}/binning.py
 src/{package}/bootstrap.py
 src/{package}/cli.py
 src/{package}/console.py
