@@ -6,21 +6,25 @@ small) at each size, and a reference profile of 1M rows of the same generator (1
 edges per numeric column, as params.yaml's profile.quantiles).
 
 Each figure comes from its own child process (wall time around the work, interpreter start and
-imports excluded; peak RSS from os.wait4):
+imports excluded; peak RSS of that Python process from os.wait4: Spark's JVM is not in it):
 
   read        pyarrow's iter_batches over every column of the file, discarding the batches: the
               floor for anything that looks at every value, in bounded memory.
   pyarrow     the drift check's own reader (chunks of drift.chunk_rows, each held to the
               contract and typed) + summarize_batches + compare: what `engine: pyarrow` does.
   duckdb      drift/counted.py's summarize_current on the DuckDB engine (one aggregate query:
-              nulls, contract findings, tails; histogram for the bins; one GROUP BY per
-              category column; examples when a rule is broken) + compare.
+              rows, nulls, contract findings; one GROUP BY per category column; examples when
+              a rule is broken; the numeric columns binned by numpy on DuckDB's Arrow stream)
+              + compare.
+  spark       the same on the Spark engine, local[*] in the child's own JVM (its start
+              counted: a drift check pays it); the numeric columns come to Python in order.
 
 Neither counts the model's predictions (a Python pass over the rows on every engine: see
 benchmarks/drift.py's command figures). The files are read from a warm page cache.
 
-Run: `.venv/bin/python benchmarks/engines.py` (5M and 50M rows, 3 runs each; about 25 minutes
-on 2 cores and 12 GB of disk), or `--sizes 1000000 --runs 1` for a smoke check.
+Run: `.venv/bin/python benchmarks/engines.py` (5M and 50M rows, 3 runs each, every engine;
+hours with Spark at 50M: `--engines pyarrow,duckdb` for the DuckDB target), or
+`--sizes 1000000 --runs 1` for a smoke check. BENCH_DIR names a disk with room (50M: ~6 GB).
 """
 
 import argparse
@@ -36,12 +40,15 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE.parent
 REFERENCE_ROWS = 1_000_000
 CHILD_TIMEOUT_S = 3600
-ENGINES = ("read", "pyarrow", "duckdb")
+ENGINES = ("read", "pyarrow", "duckdb", "spark")
 
 
 def drift_bench():
-    """benchmarks/drift.py, for its data generator and child runner."""
-    sys.path.insert(0, str(HERE))
+    """benchmarks/drift.py, for its data generator and child runner. The folder goes last on
+    the path (Python put it first, running this script): its profile.py would shadow the
+    standard library's, which pyspark imports."""
+    sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != HERE]
+    sys.path.append(str(HERE))
     import drift
 
     return drift
@@ -84,11 +91,11 @@ def child_count(project, schema_path, profile_path, current, engine):
 CHILDREN = {"read": child_read, "count": child_count}
 
 
-def measure(bench, project, state, current, runs, workdir):
+def measure(bench, project, state, current, runs, workdir, engines):
     """{engine: [figures of each run]}, the engines alternating run by run."""
-    found = {engine: [] for engine in ENGINES}
+    found = {engine: [] for engine in ("read", *engines)}
     for run in range(runs):
-        for engine in ENGINES:
+        for engine in found:
             if engine == "read":
                 arguments = [str(current)]
                 kind = "read"
@@ -114,8 +121,7 @@ def table(rows):
     ]
     for n_rows, found in rows:
         floor = median(found["read"], "seconds")
-        for engine in ENGINES:
-            runs = found[engine]
+        for engine, runs in found.items():
             seconds = median(runs, "seconds")
             ratio = f"{seconds / floor:.2f}" if seconds and floor else "-"
             peaks = [run["peak_mb"] for run in runs if run.get("status") == "ok"]
@@ -158,6 +164,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--engines",
+        type=lambda text: text.split(","),
+        default=list(ENGINES[1:]),
+        help="which engines to time beside the read (pyarrow,duckdb,spark)",
+    )
     args = parser.parse_args()
     sizes = args.sizes or [5_000_000, 50_000_000]
     bench = drift_bench()
@@ -174,7 +186,8 @@ def main():
             size_mb = current.stat().st_size / 1e6
             seconds = time.perf_counter() - start
             bench.log(f"{n_rows:,} rows: {size_mb:,.0f} MB written in {seconds:.0f} s")
-            rows.append((n_rows, measure(bench, project, state, current, args.runs, workdir)))
+            found = measure(bench, project, state, current, args.runs, workdir, args.engines)
+            rows.append((n_rows, found))
             current.unlink()
     load = f"1-min load {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(f"Engines: the drift check's counting, {os.cpu_count()} cores ({load})\n")
