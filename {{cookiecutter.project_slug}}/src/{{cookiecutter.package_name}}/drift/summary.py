@@ -3,15 +3,22 @@ flat (one chunk at a time), and the statistics then work on counts alone."""
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import CouldNotCheck
 from ..pipeline.profile import bin_count_array
+
+# A frame's columns are folded on this many threads (numpy's sort and Arrow's counting release
+# the GIL) while the calling thread reads the next frame and predicts.
+COLUMN_WORKERS = 2
 
 
 @dataclass
@@ -27,13 +34,18 @@ class NumericSummary:
 
     def add(self, values: pd.Series, edges: npt.NDArray[np.float64] | None) -> None:
         numbers = _numbers(values)
-        present = numbers[~np.isnan(numbers)]
+        nulls = int(np.count_nonzero(np.isnan(numbers)))
         self.rows += len(numbers)
-        self.nulls += len(numbers) - len(present)
+        self.nulls += nulls
         if edges is not None and len(edges):
-            self.counts += bin_count_array(present, edges)
-            self.below_distance += float(np.sum(edges[0] - present[present < edges[0]]))
-            self.above_distance += float(np.sum(present[present > edges[-1]] - edges[-1]))
+            # Binned with the NaNs (they sort into the last bin, taken out again) rather than
+            # from a copy without them; NaN is neither below nor above the edges, so the tails
+            # sum the same values in the same order as over the present values alone.
+            counts = bin_count_array(numbers, edges)
+            counts[-1] -= nulls
+            self.counts += counts
+            self.below_distance += float(np.sum(edges[0] - numbers[numbers < edges[0]]))
+            self.above_distance += float(np.sum(numbers[numbers > edges[-1]] - edges[-1]))
 
 
 @dataclass
@@ -46,10 +58,22 @@ class CategorySummary:
 
     def add(self, values: pd.Series, _edges: object = None) -> None:
         values = pd.Series(values)
+        if isinstance(values.dtype, pd.StringDtype):
+            self._add_text(pa.array(values))
+            return
         present = values.dropna()
         self.rows += len(values)
         self.nulls += len(values) - len(present)
         self.counts.update(present.astype(str).value_counts().to_dict())
+
+    def _add_text(self, text: pa.Array) -> None:
+        """Text values (the reader's category columns) counted by Arrow: their labels are the
+        text itself, as astype(str) leaves it, without a pandas pass over the strings."""
+        self.rows += len(text)
+        self.nulls += text.null_count
+        found = pc.value_counts(text.drop_null())
+        labels, counts = found.field("values").to_pylist(), found.field("counts").to_pylist()
+        self.counts.update(dict(zip(labels, counts, strict=True)))
 
 
 @dataclass
@@ -95,36 +119,35 @@ def summarize_batches(
     are kept. Every profiled column must be in every frame, except the target, which may be
     absent throughout. `predict(frame)` (optional) returns the model's predictions for a frame,
     summarized against profile["predictions"].
+
+    A frame's columns are folded on COLUMN_WORKERS threads while the calling thread predicts
+    it and reads the next (so a frame must not change once yielded); errors come in the order
+    they would one column and frame after another.
     """
     summary = CurrentSummary()
     target = profile.get("target")
     specs = {name: _new_summary(spec) for name, spec in profile["columns"].items()}
     prediction_spec = _new_summary(profile["predictions"]) if predict is not None else None
     has_target = None
-    for number, frame in enumerate(batches, start=1):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"batch {number} is a {type(frame).__name__}, not a DataFrame")
-        missing = [name for name in specs if name not in frame.columns]
-        frame_has_target = target not in missing
-        missing = [name for name in missing if name != target]
-        if missing:
-            raise CouldNotCheck(
-                f"the current data lacks the column(s) {', '.join(missing)}",
-                "provide every column schema.yaml lists (the target may be left out)",
-            )
-        if has_target is None:
-            has_target = frame_has_target
-        elif has_target != frame_has_target:
-            raise CouldNotCheck(
-                f"the target column {target!r} is in some chunks of the current data only",
-                "give it in every file of the batch, or in none",
-            )
-        summary.rows += len(frame)
-        for name, (column_summary, edges) in specs.items():
-            if name in frame.columns:
-                column_summary.add(frame[name], edges)
-        if predict is not None and prediction_spec is not None and len(frame):
-            prediction_spec[0].add(pd.Series(predict(frame), name="prediction"), prediction_spec[1])
+    folding: list[Future[None]] = []  # the previous frame's columns, folded meanwhile
+    with ThreadPoolExecutor(COLUMN_WORKERS, thread_name_prefix="drift-columns") as pool:
+        try:
+            for number, frame in enumerate(batches, start=1):
+                has_target = _has_target(number, frame, specs, target, has_target)
+                summary.rows += len(frame)
+                _settle(folding)  # a column takes its frames in order
+                folding = [
+                    pool.submit(column_summary.add, frame[name], edges)
+                    for name, (column_summary, edges) in specs.items()
+                    if name in frame.columns
+                ]
+                if predict is not None and prediction_spec is not None and len(frame):
+                    predictions = pd.Series(predict(frame), name="prediction")
+                    prediction_spec[0].add(predictions, prediction_spec[1])
+        finally:
+            # Also before any later error: a frame's columns failed before the next was read,
+            # or the frame predicted, when they were folded one after the other.
+            _settle(folding)
     summary.columns = {
         name: column_summary
         for name, (column_summary, _) in specs.items()
@@ -133,6 +156,35 @@ def summarize_batches(
     if prediction_spec is not None:
         summary.predictions = prediction_spec[0]
     return summary
+
+
+def _settle(folding: list["Future[None]"]) -> None:
+    """Wait for a frame's columns; the first failed column's error (in profile order)."""
+    for future in folding:
+        future.result()
+
+
+def _has_target(
+    number: int, frame: object, specs: dict[str, Any], target: str | None, before: bool | None
+) -> bool:
+    """Whether the frame holds the target, as the frames `before` it did (None: the first);
+    an error if it is no frame or lacks another profiled column."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"batch {number} is a {type(frame).__name__}, not a DataFrame")
+    missing = [name for name in specs if name not in frame.columns]
+    has_target = target not in missing
+    missing = [name for name in missing if name != target]
+    if missing:
+        raise CouldNotCheck(
+            f"the current data lacks the column(s) {', '.join(missing)}",
+            "provide every column schema.yaml lists (the target may be left out)",
+        )
+    if before is not None and before != has_target:
+        raise CouldNotCheck(
+            f"the target column {target!r} is in some chunks of the current data only",
+            "give it in every file of the batch, or in none",
+        )
+    return has_target
 
 
 # --- statistics ---------------------------------------------------------------------------------
