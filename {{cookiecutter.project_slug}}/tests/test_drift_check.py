@@ -3,7 +3,6 @@
 import json
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -222,21 +221,3 @@ def test_typed_values_of_the_wrong_type_cannot_be_checked(values, column, cause)
         text_violations(table.column("n"), column)[0]
         == number_violations(table.column("n"), column)[0]
     )
-
-
-def test_columns_typed_on_threads_give_the_same_frame_findings_and_first_error():
-    schema = Schema(target="label", columns={column.name: column for column in COLUMNS})
-    text = TYPED_CHUNK.cast(pa.schema([(name, pa.string()) for name in TYPED_CHUNK.column_names]))
-    with ThreadPoolExecutor(2) as pool:
-        for table in (TYPED_CHUNK, text):
-            alone, threaded = ContractTally(), ContractTally()
-            expected = checked_frame(table, schema, "batch.csv", alone)
-            found = checked_frame(table, schema, "batch.csv", threaded, pool)
-            pd.testing.assert_frame_equal(found, expected)
-            assert threaded.as_list() == alone.as_list() and alone.as_list()
-        # Two columns of the wrong type: the first in schema order is named, as before.
-        broken = text.set_column(1, "balance", pa.array(["x"] * 6)).set_column(
-            3, "ratio", pa.array(["y"] * 6)
-        )
-        with pytest.raises(CouldNotCheck, match="balance"):
-            checked_frame(broken, schema, "batch.csv", ContractTally(), pool)

@@ -12,7 +12,6 @@ import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -149,24 +148,22 @@ class ContractTally:
         ]
 
 
-def checked_frame(
-    table: pa.Table,
-    schema: Schema,
-    path: str,
-    tally: ContractTally,
-    pool: Executor | None = None,
-) -> pd.DataFrame:
+def checked_frame(table: pa.Table, schema: Schema, path: str, tally: ContractTally) -> pd.DataFrame:
     """The chunk as a typed frame of the schema's columns it has (integers as Int64, floats,
-    categories as text); raises CouldNotCheck on values of the wrong type. With a `pool`, the
-    columns are typed on its threads (Arrow's parsing and numpy release the GIL); their
-    findings are taken in schema order all the same."""
-    names = [name for name in schema.columns if name in table.column_names]
-    # Absent columns are left to summarize_batches to name (the target may be absent).
-    columns = [schema.columns[name] for name in names]
-    arrays = [table.column(name) for name in names]
-    typing = (pool.map if pool else map)(typed_column, arrays, columns)
+    categories as text); raises CouldNotCheck on values of the wrong type."""
     typed = {}
-    for name, (violations, values) in zip(names, typing, strict=True):
+    for name, column in schema.columns.items():
+        if name not in table.column_names:
+            continue  # summarize_batches names missing columns (the target may be absent)
+        values = table.column(name)
+        if column.is_numeric and is_plain_number(values.type):
+            violations, typed[name] = number_violations(values, column)
+        elif column.is_numeric and pa.types.is_string(values.type):
+            violations, typed[name] = parsed_text_violations(values, column)
+        elif column.dtype == "category" and pa.types.is_string(values.type):
+            violations, typed[name] = category_violations(values, column)
+        else:
+            violations, typed[name] = text_violations(values, column)
         for violation in violations:
             if violation.rule in FATAL_RULES:
                 raise CouldNotCheck(
@@ -174,23 +171,9 @@ def checked_frame(
                     "fix the data, or schema.yaml if the column's type really changed",
                 )
             tally.add(violation)
-        typed[name] = values
     # copy=False: the columns are new arrays already; consolidating them into one block per
     # dtype would copy every chunk once more (25 columns x 200k rows: 0.1-0.2 s a chunk).
     return pd.DataFrame(typed, index=pd.RangeIndex(table.num_rows), copy=False)
-
-
-def typed_column(
-    values: pa.ChunkedArray, column: Column
-) -> tuple[list[Violation], pd.Series | pd.arrays.IntegerArray | npt.NDArray[Any]]:
-    """(contract violations, typed values) of one column, the cheapest way its type allows."""
-    if column.is_numeric and is_plain_number(values.type):
-        return number_violations(values, column)
-    if column.is_numeric and pa.types.is_string(values.type):
-        return parsed_text_violations(values, column)
-    if column.dtype == "category" and pa.types.is_string(values.type):
-        return category_violations(values, column)
-    return text_violations(values, column)
 
 
 def model_input(frame: pd.DataFrame, features: list[str]) -> pd.DataFrame:

@@ -13,7 +13,6 @@ evidence, counted in the report.
 
 import re
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -34,8 +33,6 @@ from ..errors import CouldNotCheck
 from ..progress import rows_progress
 
 GLOB_CHARACTERS = re.compile(r"[*?\[]")
-# A chunk's columns are typed and checked on this many threads (checked_frame).
-CHECK_WORKERS = 2
 
 
 def dvc_import_output(dvc_file: str | Path) -> str:
@@ -117,40 +114,27 @@ def read_batches(
 ) -> Iterator[pd.DataFrame]:
     """Typed frames of the current data, chunk by chunk, file by file; the `keep` columns
     (keys the labels join on) come along as text."""
-    with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="drift-check") as pool:
-        for path in files.paths:
-            yield from _file_batches(path, files.format, schema, chunk_rows, tally, keep, pool)
-
-
-def _file_batches(
-    path: str,
-    configured_format: str,
-    schema: Schema,
-    chunk_rows: int,
-    tally: ContractTally,
-    keep: tuple[str, ...],
-    pool: ThreadPoolExecutor,
-) -> Iterator[pd.DataFrame]:
-    file_format = format_of(path, configured_format)
-    try:
-        with rows_progress(f"checking {path}") as advance:
-            for table in arrow_chunks(path, file_format, chunk_rows):
-                frame = checked_frame(table, schema, path, tally, pool)
-                for name in keep:
-                    if name not in table.column_names:
-                        raise CouldNotCheck(
-                            f"{path} has no {name} column to join the labels on",
-                            "key drift.labels by columns the current data has",
-                        )
-                    frame[name] = table.column(name).cast(pa.string()).to_pandas()
-                advance(table.num_rows)
-                yield frame
-    except CouldNotCheck:
-        raise
-    except (OSError, pa.ArrowException, UnicodeDecodeError, ValueError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise CouldNotCheck(
-            f"cannot read {path} as {file_format}: {message}",
-            "deliver the batch again (a complete, UTF-8 CSV or a valid Parquet file), or "
-            "set drift.format",
-        ) from None
+    for path in files.paths:
+        file_format = format_of(path, files.format)
+        try:
+            with rows_progress(f"checking {path}") as advance:
+                for table in arrow_chunks(path, file_format, chunk_rows):
+                    frame = checked_frame(table, schema, path, tally)
+                    for name in keep:
+                        if name not in table.column_names:
+                            raise CouldNotCheck(
+                                f"{path} has no {name} column to join the labels on",
+                                "key drift.labels by columns the current data has",
+                            )
+                        frame[name] = table.column(name).cast(pa.string()).to_pandas()
+                    advance(table.num_rows)
+                    yield frame
+        except CouldNotCheck:
+            raise
+        except (OSError, pa.ArrowException, UnicodeDecodeError, ValueError) as error:
+            message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            raise CouldNotCheck(
+                f"cannot read {path} as {file_format}: {message}",
+                "deliver the batch again (a complete, UTF-8 CSV or a valid Parquet file), or "
+                "set drift.format",
+            ) from None

@@ -88,10 +88,11 @@ class CurrentSummary:
 
 
 def _numbers(values: pd.Series) -> npt.NDArray[np.float64]:
+    series = pd.Series(values)
     try:
-        return pd.to_numeric(pd.Series(values), errors="raise").to_numpy(
-            dtype=float, na_value=np.nan
-        )
+        # to_numeric returns numbers as they are, after a copy (0.7-1.8 ms per 200k values).
+        numbers = series if pd.api.types.is_numeric_dtype(series.dtype) else pd.to_numeric(series)
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise CouldNotCheck(
             f"column {getattr(values, 'name', '?')!r} holds values that are not numbers ({error})",
