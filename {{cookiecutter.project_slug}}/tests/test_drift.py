@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import PROJECT_ROOT, read_yaml
 from scipy import stats
@@ -172,6 +173,13 @@ def test_category_labels_are_the_text_whatever_the_columns_dtype(dtype):
     assert (summary.rows, summary.nulls) == (11, 3)
 
 
+def test_text_of_a_table_in_several_chunks_is_counted_whole():
+    table = pa.table({"color": pa.chunked_array([["red", None], ["blue", "red"]])})
+    summary = CategorySummary()
+    summary.add(table.to_pandas()["color"])
+    assert (dict(summary.counts), summary.rows, summary.nulls) == ({"red": 2, "blue": 1}, 4, 1)
+
+
 def test_numbers_and_booleans_in_a_category_column_count_as_their_text():
     summary = CategorySummary()
     summary.add(pd.Series([1, 2.5, True, None, "1"], dtype=object))
@@ -179,8 +187,8 @@ def test_numbers_and_booleans_in_a_category_column_count_as_their_text():
 
 
 def test_a_frames_column_error_comes_before_a_later_failure(profile):
-    """Columns are folded on threads while the model predicts and the next frame is read: the
-    first frame's bad column is still the error, as when they ran one after another."""
+    """A frame's bad column is the error: its columns are folded before the model predicts
+    the frame and before the next frame is read."""
     bad = frame(100).astype({"x": object})
     bad.loc[5, "x"] = "not a number"
 

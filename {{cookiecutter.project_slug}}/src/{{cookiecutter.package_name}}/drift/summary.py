@@ -3,7 +3,6 @@ flat (one chunk at a time), and the statistics then work on counts alone."""
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +14,6 @@ import pyarrow.compute as pc
 
 from ..errors import CouldNotCheck
 from ..pipeline.profile import bin_count_array
-
-# A frame's columns are folded on this many threads (numpy's sort and Arrow's counting release
-# the GIL) while the calling thread reads the next frame and predicts.
-COLUMN_WORKERS = 2
 
 
 @dataclass
@@ -66,7 +61,7 @@ class CategorySummary:
         self.nulls += len(values) - len(present)
         self.counts.update(present.astype(str).value_counts().to_dict())
 
-    def _add_text(self, text: pa.Array) -> None:
+    def _add_text(self, text: pa.Array | pa.ChunkedArray) -> None:
         """Text values (the reader's category columns) counted by Arrow: their labels are the
         text itself, as astype(str) leaves it, without a pandas pass over the strings."""
         self.rows += len(text)
@@ -120,35 +115,20 @@ def summarize_batches(
     are kept. Every profiled column must be in every frame, except the target, which may be
     absent throughout. `predict(frame)` (optional) returns the model's predictions for a frame,
     summarized against profile["predictions"].
-
-    A frame's columns are folded on COLUMN_WORKERS threads while the calling thread predicts
-    it and reads the next (so a frame must not change once yielded); errors come in the order
-    they would one column and frame after another.
     """
     summary = CurrentSummary()
     target = profile.get("target")
     specs = {name: _new_summary(spec) for name, spec in profile["columns"].items()}
     prediction_spec = _new_summary(profile["predictions"]) if predict is not None else None
     has_target = None
-    folding: list[Future[None]] = []  # the previous frame's columns, folded meanwhile
-    with ThreadPoolExecutor(COLUMN_WORKERS, thread_name_prefix="drift-columns") as pool:
-        try:
-            for number, frame in enumerate(batches, start=1):
-                has_target = _has_target(number, frame, specs, target, has_target)
-                summary.rows += len(frame)
-                _settle(folding)  # a column takes its frames in order
-                folding = [
-                    pool.submit(column_summary.add, frame[name], edges)
-                    for name, (column_summary, edges) in specs.items()
-                    if name in frame.columns
-                ]
-                if predict is not None and prediction_spec is not None and len(frame):
-                    predictions = pd.Series(predict(frame), name="prediction")
-                    prediction_spec[0].add(predictions, prediction_spec[1])
-        finally:
-            # Also before any later error: a frame's columns failed before the next was read,
-            # or the frame predicted, when they were folded one after the other.
-            _settle(folding)
+    for number, frame in enumerate(batches, start=1):
+        has_target = _has_target(number, frame, specs, target, has_target)
+        summary.rows += len(frame)
+        for name, (column_summary, edges) in specs.items():
+            if name in frame.columns:
+                column_summary.add(frame[name], edges)
+        if predict is not None and prediction_spec is not None and len(frame):
+            prediction_spec[0].add(pd.Series(predict(frame), name="prediction"), prediction_spec[1])
     summary.columns = {
         name: column_summary
         for name, (column_summary, _) in specs.items()
@@ -157,12 +137,6 @@ def summarize_batches(
     if prediction_spec is not None:
         summary.predictions = prediction_spec[0]
     return summary
-
-
-def _settle(folding: list["Future[None]"]) -> None:
-    """Wait for a frame's columns; the first failed column's error (in profile order)."""
-    for future in folding:
-        future.result()
 
 
 def _has_target(
