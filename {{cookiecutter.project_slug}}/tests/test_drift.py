@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from conftest import PROJECT_ROOT, read_yaml
 from scipy import stats
@@ -16,7 +17,11 @@ from {{ cookiecutter.package_name }}.drift.statistics import (
     psi,
     wasserstein_from_counts,
 )
-from {{ cookiecutter.package_name }}.drift.summary import NumericSummary, summarize_batches
+from {{ cookiecutter.package_name }}.drift.summary import (
+    CategorySummary,
+    NumericSummary,
+    summarize_batches,
+)
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck, ProjectError
 from {{ cookiecutter.package_name }}.params import DriftParams, parse_params
 from {{ cookiecutter.package_name }}.pipeline.profile import bin_counts, category_profile, numeric_profile
@@ -137,6 +142,68 @@ def test_chunks_fold_into_the_same_summary_as_one_frame(profile):
     assert whole.rows == chunked.rows == 900
     assert whole.columns["x"].counts.tolist() == chunked.columns["x"].counts.tolist()
     assert whole.columns["color"].counts == chunked.columns["color"].counts
+
+
+def test_a_numeric_summary_counts_the_present_values_and_their_tails_in_order():
+    values = np.array([5.0, np.nan, -3.5, 0.25, np.nan, 1e-9, 7.0, -2.0, 3.0, np.inf, -np.inf])
+    edges = np.array([-1.0, 0.0, 0.25, 2.0])
+    summary = NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64))
+    summary.add(pd.Series(values), edges)
+    present = values[~np.isnan(values)]
+    assert summary.counts.tolist() == bin_counts(present, edges) == [3, 0, 1, 1, 4]
+    assert (summary.rows, summary.nulls) == (11, 2)
+    # The tails: infinite with an infinite value, else the exact sums (tails.py).
+    below = float(np.sum(edges[0] - present[present < edges[0]]))
+    above = float(np.sum(present[present > edges[-1]] - edges[-1]))
+    assert summary.below_distance == below == np.inf
+    assert summary.above_distance == above == np.inf
+    finite = NumericSummary(np.zeros(len(edges) + 1, dtype=np.int64))
+    finite.add(pd.Series(values[np.isfinite(values) | np.isnan(values)]), edges)
+    assert (finite.below_distance, finite.above_distance) == (2.5 + 1.0, 3.0 + 5.0 + 1.0)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string", "object", "category"])
+def test_category_labels_are_the_text_whatever_the_columns_dtype(dtype):
+    """Text columns are counted by Arrow, others through pandas: the same labels either way."""
+    values = pd.Series(["red", None, "", "blue", "red", "Red", None, "blue "], dtype=dtype)
+    summary = CategorySummary()
+    summary.add(values)
+    summary.add(values.iloc[:3])
+    assert dict(summary.counts) == {"red": 3, "": 2, "blue": 1, "Red": 1, "blue ": 1}
+    assert (summary.rows, summary.nulls) == (11, 3)
+
+
+def test_text_of_a_table_in_several_chunks_is_counted_whole():
+    table = pa.table({"color": pa.chunked_array([["red", None], ["blue", "red"]])})
+    summary = CategorySummary()
+    summary.add(table.to_pandas()["color"])
+    assert (dict(summary.counts), summary.rows, summary.nulls) == ({"red": 2, "blue": 1}, 4, 1)
+
+
+def test_numbers_and_booleans_in_a_category_column_count_as_their_text():
+    summary = CategorySummary()
+    summary.add(pd.Series([1, 2.5, True, None, "1"], dtype=object))
+    assert dict(summary.counts) == {"1": 2, "2.5": 1, "True": 1}
+
+
+def test_a_frames_column_error_comes_before_a_later_failure(profile):
+    """A frame's bad column is the error: its columns are folded before the model predicts
+    the frame and before the next frame is read."""
+    bad = frame(100).astype({"x": object})
+    bad.loc[5, "x"] = "not a number"
+
+    def failing_predict(_):
+        raise ValueError("the model cannot predict this")
+
+    def frames():
+        yield bad
+        raise RuntimeError("the next frame cannot be read")
+
+    for predict in (None, failing_predict):
+        with pytest.raises(CouldNotCheck, match="'x' holds values that are not numbers"):
+            summarize_batches(profile, frames(), predict=predict)
+    with pytest.raises(ValueError, match="cannot predict"):
+        summarize_batches(profile, [frame(100)], predict=failing_predict)
 
 
 def test_the_same_population_does_not_drift(profile):

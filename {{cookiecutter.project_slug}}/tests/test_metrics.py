@@ -2,11 +2,12 @@ import math
 
 import numpy as np
 import pytest
+from sklearn import metrics as sk
 
 from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.params import GateParams
 from {{ cookiecutter.package_name }}.pipeline.gate import judge
-from {{ cookiecutter.package_name }}.pipeline.metrics import compute_metrics
+from {{ cookiecutter.package_name }}.pipeline.metrics import compute_metrics, precision_recall_f1
 from {{ cookiecutter.package_name }}.tasks import METRICS
 
 
@@ -60,6 +61,21 @@ def test_multiclass_metrics_are_macro_averaged():
     assert list(values) == list(METRICS["multiclass_classification"])
     assert values["recall_macro"] == round((1 + 1 + 0.5) / 3, 6)
     assert values["accuracy"] == 0.75
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_precision_recall_and_f1_from_one_count_are_scikit_learns(seed):
+    rng = np.random.default_rng(seed)
+    n_classes = 2 + seed % 3
+    y_true = rng.integers(0, n_classes, 300)
+    # Seed 0 never predicts the positive class: precision and F1 are zero by zero_division.
+    y_pred = np.zeros(300, dtype=int) if seed == 0 else rng.integers(0, n_classes, 300)
+    averaging = {"average": "binary", "pos_label": 1} if n_classes == 2 else {"average": "macro"}
+    expected = [
+        score(y_true, y_pred, zero_division=0, **averaging)
+        for score in (sk.precision_score, sk.recall_score, sk.f1_score)
+    ]
+    assert list(precision_recall_f1(y_true, y_pred, **averaging)) == expected
 
 
 def test_regression_metrics_on_a_known_example():

@@ -89,18 +89,32 @@ def format_of(path: str, configured: str) -> str:
 def arrow_chunks(path: str, file_format: str, chunk_rows: int) -> Iterator[pa.Table]:
     """pyarrow tables of at most chunk_rows rows; CSV columns all read as text."""
     fs, inner = filesystem(path)
+    if file_format == "parquet":
+        yield from _parquet_chunks(fs, inner, chunk_rows)
+        return
     with fs.open(inner, "rb", compression="infer") as handle:
-        if file_format == "parquet":
-            import pyarrow.parquet as pq
-
-            # pre_buffer=False: otherwise whole row groups are buffered ahead of the batches
-            # (5M rows: 767 MB peak instead of 298 MB, and slower).
-            batches = pq.ParquetFile(handle, pre_buffer=False).iter_batches(batch_size=chunk_rows)
-            for batch in batches:
-                yield pa.Table.from_batches([batch])
-            return
         header = _csv_header(handle, path)
         yield from _csv_chunks(handle, header, chunk_rows)
+
+
+def _parquet_chunks(fs: Any, inner: str, chunk_rows: int) -> Iterator[pa.Table]:
+    import pyarrow.parquet as pq
+    from fsspec.utils import infer_compression
+
+    local = "file" in ([fs.protocol] if isinstance(fs.protocol, str) else fs.protocol)
+    # A local file Arrow reads itself rather than through a Python file object (1M rows x 25
+    # columns: 0.11 s of CPU instead of 0.15 s); a broken file gives the same errors.
+    opened = (
+        pa.OSFile(inner)
+        if local and infer_compression(inner) is None
+        else fs.open(inner, "rb", compression="infer")
+    )
+    with opened as handle:
+        # pre_buffer=False: otherwise whole row groups are buffered ahead of the batches
+        # (5M rows: 767 MB peak instead of 298 MB, and slower).
+        batches = pq.ParquetFile(handle, pre_buffer=False).iter_batches(batch_size=chunk_rows)
+        for batch in batches:
+            yield pa.Table.from_batches([batch])
 
 
 def _csv_header(handle: IO[bytes], path: str) -> list[str]:
@@ -130,6 +144,8 @@ def _csv_chunks(handle: IO[bytes], header: list[str], chunk_rows: int) -> Iterat
 
 def as_text(values: pd.Series) -> pd.Series:
     """Values as the text a CSV would hold (missing stays missing), for the contract's rules."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.na_value is np.nan:
+        return values  # text already, missing as NaN: what the conversion would give
     return values.astype(str).where(values.notna())
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..binning import bin_count_array
 from ..errors import CouldNotCheck
@@ -37,13 +39,17 @@ class NumericSummary:
 
     def add(self, values: pd.Series, edges: npt.NDArray[np.float64] | None) -> None:
         numbers = _numbers(values)
-        present = numbers[~np.isnan(numbers)]
+        nulls = int(np.count_nonzero(np.isnan(numbers)))
         self.rows += len(numbers)
-        self.nulls += len(numbers) - len(present)
+        self.nulls += nulls
         if edges is not None and len(edges):
-            self.counts += bin_count_array(present, edges)
-            self.below.add_distances(edges[0] - present[present < edges[0]], self.unit)
-            self.above.add_distances(present[present > edges[-1]] - edges[-1], self.unit)
+            # Binned with the NaNs (they sort into the last bin, taken out again) rather than
+            # from a copy without them; NaN is neither below nor above the edges.
+            counts = bin_count_array(numbers, edges)
+            counts[-1] -= nulls
+            self.counts += counts
+            self.below.add_distances(edges[0] - numbers[numbers < edges[0]], self.unit)
+            self.above.add_distances(numbers[numbers > edges[-1]] - edges[-1], self.unit)
 
 
 @dataclass
@@ -56,10 +62,22 @@ class CategorySummary:
 
     def add(self, values: pd.Series, _edges: object = None) -> None:
         values = pd.Series(values)
+        if isinstance(values.dtype, pd.StringDtype):
+            self._add_text(pa.array(values))
+            return
         present = values.dropna()
         self.rows += len(values)
         self.nulls += len(values) - len(present)
         self.counts.update(present.astype(str).value_counts().to_dict())
+
+    def _add_text(self, text: pa.Array | pa.ChunkedArray) -> None:
+        """Text values (the reader's category columns) counted by Arrow: their labels are the
+        text itself, as astype(str) leaves it, without a pandas pass over the strings."""
+        self.rows += len(text)
+        self.nulls += text.null_count
+        found = pc.value_counts(text.drop_null())
+        labels, counts = found.field("values").to_pylist(), found.field("counts").to_pylist()
+        self.counts.update(dict(zip(labels, counts, strict=True)))
 
 
 @dataclass
@@ -74,10 +92,11 @@ class CurrentSummary:
 
 
 def _numbers(values: pd.Series) -> npt.NDArray[np.float64]:
+    series = pd.Series(values)
     try:
-        return pd.to_numeric(pd.Series(values), errors="raise").to_numpy(
-            dtype=float, na_value=np.nan
-        )
+        # to_numeric returns numbers as they are, after a copy (0.7-1.8 ms per 200k values).
+        numbers = series if pd.api.types.is_numeric_dtype(series.dtype) else pd.to_numeric(series)
+        return numbers.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise CouldNotCheck(
             f"column {getattr(values, 'name', '?')!r} holds values that are not numbers ({error})",
@@ -113,23 +132,7 @@ def summarize_batches(
     prediction_spec = _new_summary(profile["predictions"]) if predict is not None else None
     has_target = None
     for number, frame in enumerate(batches, start=1):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"batch {number} is a {type(frame).__name__}, not a DataFrame")
-        missing = [name for name in specs if name not in frame.columns]
-        frame_has_target = target not in missing
-        missing = [name for name in missing if name != target]
-        if missing:
-            raise CouldNotCheck(
-                f"the current data lacks the column(s) {', '.join(missing)}",
-                "provide every column schema.yaml lists (the target may be left out)",
-            )
-        if has_target is None:
-            has_target = frame_has_target
-        elif has_target != frame_has_target:
-            raise CouldNotCheck(
-                f"the target column {target!r} is in some chunks of the current data only",
-                "give it in every file of the batch, or in none",
-            )
+        has_target = _has_target(number, frame, specs, target, has_target)
         summary.rows += len(frame)
         for name, (column_summary, edges) in specs.items():
             if name in frame.columns:
@@ -144,6 +147,29 @@ def summarize_batches(
     if prediction_spec is not None:
         summary.predictions = prediction_spec[0]
     return summary
+
+
+def _has_target(
+    number: int, frame: object, specs: dict[str, Any], target: str | None, before: bool | None
+) -> bool:
+    """Whether the frame holds the target, as the frames `before` it did (None: the first);
+    an error if it is no frame or lacks another profiled column."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"batch {number} is a {type(frame).__name__}, not a DataFrame")
+    missing = [name for name in specs if name not in frame.columns]
+    has_target = target not in missing
+    missing = [name for name in missing if name != target]
+    if missing:
+        raise CouldNotCheck(
+            f"the current data lacks the column(s) {', '.join(missing)}",
+            "provide every column schema.yaml lists (the target may be left out)",
+        )
+    if before is not None and before != has_target:
+        raise CouldNotCheck(
+            f"the target column {target!r} is in some chunks of the current data only",
+            "give it in every file of the batch, or in none",
+        )
+    return has_target
 
 
 # --- statistics ---------------------------------------------------------------------------------

@@ -21,12 +21,15 @@ def binary_metrics(
     positive_label: object,
 ) -> dict[str, float]:
     positive = list(classes).index(positive_label)
+    precision, recall, f1 = precision_recall_f1(
+        y_true, y_pred, average="binary", pos_label=positive_label
+    )
     scores = {
         "accuracy": sk.accuracy_score(y_true, y_pred),
         "balanced_accuracy": sk.balanced_accuracy_score(y_true, y_pred),
-        "f1": sk.f1_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
-        "precision": sk.precision_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
-        "recall": sk.recall_score(y_true, y_pred, pos_label=positive_label, zero_division=0),
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
         "roc_auc": sk.roc_auc_score(
             np.asarray(y_true) == positive_label, probabilities[:, positive]
         ),
@@ -41,16 +44,28 @@ def multiclass_metrics(
     probabilities: npt.NDArray[np.float64],
     classes: Sequence[object],
 ) -> dict[str, float]:
-    macro: dict[str, object] = {"average": "macro", "zero_division": 0}
+    precision, recall, f1 = precision_recall_f1(y_true, y_pred, average="macro")
     return {
         "accuracy": sk.accuracy_score(y_true, y_pred),
         "balanced_accuracy": sk.balanced_accuracy_score(y_true, y_pred),
-        "f1_macro": sk.f1_score(y_true, y_pred, **macro),
-        "precision_macro": sk.precision_score(y_true, y_pred, **macro),
-        "recall_macro": sk.recall_score(y_true, y_pred, **macro),
+        "f1_macro": f1,
+        "precision_macro": precision,
+        "recall_macro": recall,
         "roc_auc_ovr": sk.roc_auc_score(y_true, probabilities, multi_class="ovr", labels=classes),
         "log_loss": sk.log_loss(y_true, probabilities, labels=classes),
     }
+
+
+def precision_recall_f1(
+    y_true: npt.ArrayLike, y_pred: npt.ArrayLike, **averaging: object
+) -> tuple[float, float, float]:
+    """Precision, recall and F1 (zero where undefined) from one count of the classes:
+    scikit-learn's precision_score, recall_score and f1_score each count them again (one
+    labelled million rows: 0.1 s a count), and return these same numbers."""
+    precision, recall, f1, _ = sk.precision_recall_fscore_support(
+        y_true, y_pred, beta=1, zero_division=0, **averaging
+    )
+    return precision, recall, f1
 
 
 def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> dict[str, float]:
