@@ -109,6 +109,13 @@ class JobResult:
         return {step.name: step.result for step in self.steps}
 
 
+def act_crashed_before_any_step(result):
+    """act itself died (a Go runtime fatal error) before any step of any job ran."""
+    crashed = "fatal error:" in result.stderr and "goroutine " in result.stderr
+    steps = [step.result for job in result.jobs for step in job.steps]
+    return result.returncode != 0 and crashed and all(status == "skipped" for status in steps)
+
+
 @dataclass
 class ActResult:
     command: list
@@ -388,6 +395,16 @@ class ActRunner:
         command, workflow = self.command(
             event, workflow_path, event_file, run_dir, repository, run_id, job, secrets, variables
         )
+        result = self.run_act(command, workflow, workspace, run_dir, records, env, timeout)
+        if act_crashed_before_any_step(result):
+            # act 0.2.89 can die of a data race in its own action cache (Go's "concurrent map
+            # read and map write") while it prepares the first step: no step ran, so nothing
+            # of the workflow's is half done, and running it again is the same run.
+            (run_dir / "act.crashed.stderr").write_text(result.stderr)
+            result = self.run_act(command, workflow, workspace, run_dir, records, env, timeout)
+        return result
+
+    def run_act(self, command, workflow, workspace, run_dir, records, env, timeout):
         started = time.monotonic()
         process = subprocess.Popen(
             command,

@@ -465,3 +465,23 @@ def test_step_summaries_are_read_back(github_box, tmp_path):
     assert job.step("First").summary == "first part\n"
     assert job.step("Quiet").summary == ""
     assert job.summary == "first part\n| a |\n|---|\n"
+
+
+def test_only_an_act_crash_before_any_step_is_run_again():
+    """act's own Go fatal error while it prepares the first step is retried; a failed step,
+    or a crash after a step ran, is the run's result."""
+    from types import SimpleNamespace
+
+    from github_in_a_box.runner import act_crashed_before_any_step
+
+    def result(returncode, stderr, *statuses):
+        steps = [SimpleNamespace(result=status) for status in statuses]
+        return SimpleNamespace(
+            returncode=returncode, stderr=stderr, jobs=[SimpleNamespace(steps=steps)]
+        )
+
+    crash = "fatal error: concurrent map read and map write\n\ngoroutine 12 [running]:\n"
+    assert act_crashed_before_any_step(result(2, crash, "skipped", "skipped"))
+    assert not act_crashed_before_any_step(result(2, crash, "success", "skipped"))
+    assert not act_crashed_before_any_step(result(1, "Error: Job failed", "failure"))
+    assert not act_crashed_before_any_step(result(0, crash, "skipped"))
