@@ -47,7 +47,7 @@ class Rule:
 def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
     """The rules column_violations checks, on a column the engine typed as `kind`."""
     dialect = engine.dialect
-    missing = sql.missing(dialect, column, kind == "number")
+    missing = sql.missing(dialect, column.name, kind == "number")
     found = [] if column.nullable else [Rule(column, "null", missing)]
     if kind == "text":
         comparable = dialect.name(column.name)
@@ -91,9 +91,7 @@ def summary_aggregates(
     """Each column's missing values, and each rule's findings."""
     found = []
     for index, name in enumerate(present):
-        numeric = kinds[name] == "number"
-        column = Column(name, "float" if numeric else "category")
-        missing = sql.missing(engine.dialect, column, numeric)
+        missing = sql.missing(engine.dialect, name, kinds[name] == "number")
         found.append(sql.count_where(f"c{index}_missing", missing))
     found += [sql.count_where(f"r{index}", rule.condition) for index, rule in enumerate(rules)]
     return found
@@ -145,12 +143,8 @@ def category_summary(
     engine: Engine, name: str, index: int, counts: dict[str, Any], kind: Kind
 ) -> CategorySummary:
     summary = CategorySummary(rows=int(counts["rows_"]), nulls=int(counts[f"c{index}_missing"]))
-    column = Column(name, "float" if kind == "number" else "category")
-    found = engine.query(
-        sql.value_counts(
-            engine.dialect, name, sql.missing(engine.dialect, column, kind == "number")
-        )
-    )
+    missing = sql.missing(engine.dialect, name, kind == "number")
+    found = engine.query(sql.value_counts(engine.dialect, name, missing))
     values = pd.Series([row[0] for row in found])
     summary.counts = Counter(
         dict(zip(values.astype(str), (int(row[1]) for row in found), strict=True))

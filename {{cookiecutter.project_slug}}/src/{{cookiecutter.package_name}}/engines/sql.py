@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..contract.schema import Column
-
 SOURCE = "current"  # the view an engine registers the current data as
 FILE, ROW = "_file", "_row"  # each row's file (index) and position in it, for examples' order
 FILE_STRIDE = 1 << 40  # more rows than any one file holds
@@ -41,13 +39,11 @@ def number(dialect: Dialect, column: str) -> str:
     return f"CAST({dialect.name(column)} AS DOUBLE)"
 
 
-def missing(dialect: Dialect, column: Column, numeric_type: bool) -> str:
+def missing(dialect: Dialect, column: str, numeric: bool) -> str:
     """A value's missing: null, or NaN in a number column (as pandas reads them)."""
-    name = dialect.name(column.name)
+    name = dialect.name(column)
     return (
-        f"({name} IS NULL OR isnan({number(dialect, column.name)}))"
-        if numeric_type
-        else (f"({name} IS NULL)")
+        f"({name} IS NULL OR isnan({number(dialect, column)}))" if numeric else f"({name} IS NULL)"
     )
 
 
