@@ -15,7 +15,6 @@ column missing in every row is `all_null` here, and a refusal (values of the wro
 the wrong values of the first file that has them.
 """
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,52 +24,14 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from ..contract.reading import MAX_EXAMPLES, Violation
+from ..contract.reading import Violation
 from ..contract.rules import rule_message
-from ..contract.schema import Column, Schema
+from ..contract.schema import Schema
 from ..contract.stream import FATAL_RULES, ContractTally, CurrentFiles, as_text
 from ..engines import Engine, Kind, sql
-from ..engines.sql import Aggregate
+from ..engines.contract import ContractCounts, Rule, count_contract, first_examples
 from ..errors import CouldNotCheck
 from .summary import CategorySummary, CurrentSummary, summarize_batches
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A contract rule as SQL on one column: the rows that break it."""
-
-    column: Column
-    rule: str
-    condition: str
-
-
-def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
-    """The rules column_violations checks, on a column the engine typed as `kind`."""
-    dialect = engine.dialect
-    missing = sql.missing(dialect, column.name, kind == "number")
-    found = [] if column.nullable else [Rule(column, "null", missing)]
-    if kind == "text":
-        comparable = dialect.name(column.name)
-        listed = ", ".join(
-            f"'{str(value).replace(chr(39), chr(39) * 2)}'" for value in column.categories or ()
-        )
-    else:
-        comparable = sql.number(dialect, column.name)
-        listed = ", ".join(sql.double(float(value)) for value in column.categories or ())
-    valid = f"NOT {missing}"
-    if column.is_numeric:
-        infinite = f"abs({comparable}) = {sql.double(math.inf)}"
-        fraction = f" OR {comparable} % {sql.double(1.0)} <> {sql.double(0.0)}"
-        wrong = f"({infinite}{fraction if column.dtype == 'integer' else ''})"
-        found.append(Rule(column, "dtype", f"{valid} AND {wrong}"))
-        valid = f"{valid} AND NOT {wrong}"
-        bounds = [f"{comparable} < {sql.double(column.min)}"] if column.min is not None else []
-        bounds += [f"{comparable} > {sql.double(column.max)}"] if column.max is not None else []
-        if bounds:
-            found.append(Rule(column, "out_of_range", f"{valid} AND ({' OR '.join(bounds)})"))
-    if column.categories is not None:
-        found.append(Rule(column, "category", f"{valid} AND NOT {comparable} IN ({listed})"))
-    return found
 
 
 def check_kinds(engine: Engine, schema: Schema, kinds: dict[str, Kind]) -> None:
@@ -85,44 +46,21 @@ def check_kinds(engine: Engine, schema: Schema, kinds: dict[str, Kind]) -> None:
             )
 
 
-def summary_aggregates(
-    engine: Engine, rules: list[Rule], present: list[str], kinds: dict[str, Kind]
-) -> list[Aggregate]:
-    """Each column's missing values, and each rule's findings."""
-    found = []
-    for index, name in enumerate(present):
-        missing = sql.missing(engine.dialect, name, kinds[name] == "number")
-        found.append(sql.count_where(f"c{index}_missing", missing))
-    found += [sql.count_where(f"r{index}", rule.condition) for index, rule in enumerate(rules)]
-    return found
-
-
-def examples(engine: Engine, rule: Rule, kind: Kind) -> tuple[list[str], int | None]:
-    """The first MAX_EXAMPLES distinct values breaking the rule, as text (as_text writes them),
-    and the file the first of them is in."""
-    rows = engine.query(
-        sql.first_examples(engine.dialect, rule.column.name, rule.condition, MAX_EXAMPLES)
-    )
-    values = pd.Series(
-        [row[0] for row in rows],
-        dtype="float64" if kind == "number" and rule.column.dtype == "float" else None,
-    )
-    return as_text(values).tolist(), (int(rows[0][1]) // sql.FILE_STRIDE if rows else None)
-
-
-def tally_rules(
+def check_contract(
     engine: Engine,
     files: CurrentFiles,
-    rules: list[Rule],
-    counts: dict[str, Any],
+    schema: Schema,
+    present: list[str],
     kinds: dict[str, Kind],
     tally: ContractTally,
-) -> None:
-    """Add the findings to the tally, or raise CouldNotCheck on a fatal one."""
-    for index, rule in enumerate(rules):
-        count = int(counts[f"r{index}"] or 0)
-        if not count:
-            continue
+) -> ContractCounts:
+    """count_contract's counts, the findings added to `tally`; CouldNotCheck on a fatal one
+    (values of the wrong type), counted in the first file that has them."""
+    counts = count_contract(engine, schema, present, kinds)
+    for name in counts.empty:
+        message = rule_message(schema.columns[name], "all_null")
+        tally.add(Violation(name, "all_null", counts.rows, [], message))
+    for rule, count in counts.broken:
         message = rule_message(rule.column, rule.rule)
         if rule.rule == "null":
             tally.add(Violation(rule.column.name, rule.rule, count, [], message))
@@ -137,12 +75,25 @@ def tally_rules(
                 "fix the data, or schema.yaml if the column's type really changed",
             )
         tally.add(Violation(rule.column.name, rule.rule, count, shown, message))
+    return counts
+
+
+def examples(engine: Engine, rule: Rule, kind: Kind) -> tuple[list[str], int | None]:
+    """The first distinct values breaking the rule, as text (as_text writes them), and the file
+    the first of them is in."""
+    found = first_examples(engine, rule.column.name, rule.condition)
+    values = pd.Series(
+        found.column("value").to_pylist(),
+        dtype="float64" if kind == "number" and rule.column.dtype == "float" else None,
+    )
+    first = found.column("first_").to_pylist()
+    return as_text(values).tolist(), (int(first[0]) // sql.FILE_STRIDE if first else None)
 
 
 def category_summary(
-    engine: Engine, name: str, index: int, counts: dict[str, Any], kind: Kind
+    engine: Engine, name: str, counts: ContractCounts, kind: Kind
 ) -> CategorySummary:
-    summary = CategorySummary(rows=int(counts["rows_"]), nulls=int(counts[f"c{index}_missing"]))
+    summary = CategorySummary(rows=counts.rows, nulls=counts.missing[name])
     missing = sql.missing(engine.dialect, name, kind == "number")
     found = engine.query(sql.value_counts(engine.dialect, name, missing))
     values = pd.Series([row[0] for row in found])
@@ -179,41 +130,11 @@ def summarize_current(
     numeric = {name: spec for name, spec in profile["columns"].items() if spec["kind"] == "numeric"}
     streamed = {**profile, "columns": {name: numeric[name] for name in present if name in numeric}}
     summary = summarize_batches(streamed, stream.frames(), predict)
-    for index, name in enumerate(present):
+    for name in present:
         if name not in numeric:
-            summary.columns[name] = category_summary(engine, name, index, counts, kinds[name])
+            summary.columns[name] = category_summary(engine, name, counts, kinds[name])
     summary.columns = {name: summary.columns[name] for name in present}  # the profile's order
     return summary
-
-
-def check_contract(
-    engine: Engine,
-    files: CurrentFiles,
-    schema: Schema,
-    present: list[str],
-    kinds: dict[str, Kind],
-    tally: ContractTally,
-) -> dict[str, Any]:
-    """The counts of the aggregate query (rows_, c<i>_missing, r<i>); findings into tally."""
-    rules = [
-        rule
-        for name in schema.columns
-        if name in kinds
-        for rule in rules_of(engine, schema.columns[name], kinds[name])
-    ]
-    aggregates = summary_aggregates(engine, rules, present, kinds)
-    values = engine.query(sql.select(aggregates))[0]
-    counts = dict(zip(["rows_", *(item.alias for item in aggregates)], values, strict=True))
-    rows = int(counts["rows_"])
-    empty = [
-        name for index, name in enumerate(present) if rows and counts[f"c{index}_missing"] == rows
-    ]
-    for name in empty:
-        message = rule_message(schema.columns[name], "all_null")
-        tally.add(Violation(name, "all_null", rows, [], message))
-    kept = [rule for rule in rules if rule.column.name not in empty]
-    tally_rules(engine, files, kept, counts, kinds, tally)
-    return counts
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ def double(value: float) -> str:
     return f"CAST('{float(value)!r}' AS DOUBLE)"
 
 
+def text(value: str) -> str:
+    """A string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 @dataclass(frozen=True)
 class Aggregate:
     """One aggregate of the summary query: its alias and SQL."""
