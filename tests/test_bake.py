@@ -91,6 +91,7 @@ src/{package}/edge/git.py
 src/{package}/edge/github.py
 src/{package}/edge/oidc.py
 src/{package}/engines/__init__.py
+src/{package}/engines/contract.py
 src/{package}/engines/duckdb.py
 src/{package}/engines/spark.py
 src/{package}/engines/sql.py
@@ -120,6 +121,7 @@ src/{package}/pipeline/resampling.py
 src/{package}/pipeline/slices.py
 src/{package}/pipeline/split.py
 src/{package}/pipeline/train.py
+src/{package}/pipeline/validate_on_engine.py
 src/{package}/progress.py
 src/{package}/release/__init__.py
 src/{package}/release/baseline.py
@@ -206,6 +208,7 @@ tests/test_split.py
 tests/test_template_records.py
 tests/test_train.py
 tests/test_validate.py
+tests/test_validate_engines.py
 tests/test_validate_equivalence.py
 tools/package.json
 tools/requirements.txt

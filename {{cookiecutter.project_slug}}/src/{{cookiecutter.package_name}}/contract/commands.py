@@ -1,14 +1,9 @@
-"""`validate` and `schema infer`: the data contract's commands."""
+"""`schema infer`: the data contract's command (its check, `validate`, is the pipeline's first
+stage: pipeline/commands.py)."""
 
 import argparse
 
 from .. import paths
-
-
-def _validate(args: argparse.Namespace) -> None:
-    from .validate import validate_file
-
-    validate_file(args.data, args.schema, args.output, args.report)
 
 
 def _schema_infer(args: argparse.Namespace) -> None:
@@ -18,15 +13,6 @@ def _schema_infer(args: argparse.Namespace) -> None:
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    validate = commands.add_parser("validate", help="check raw data against schema.yaml")
-    validate.add_argument("data", help="CSV or Parquet (.parquet, .pq) file to check")
-    validate.add_argument("--schema", default=paths.SCHEMA, help="the data contract")
-    validate.add_argument(
-        "--output", default=paths.VALIDATED, help="typed Parquet written on success"
-    )
-    validate.add_argument("--report", default=paths.VALIDATION_REPORT, help="JSON report")
-    validate.set_defaults(handler=_validate)
-
     schema = commands.add_parser("schema", help="work with the data contract")
     schema_commands = schema.add_subparsers(dest="schema_command", required=True)
     infer = schema_commands.add_parser(

@@ -43,7 +43,7 @@ def read_parquet(
     for name in table.column_names:
         values = _decoded(table.column(name))
         column = schema.columns.get(name)
-        problem = None if column is None else _type_problem(values.type, column, len(values))
+        problem = None if column is None else type_problem(values.type, column, len(values))
         if problem is not None:
             refused[name] = problem
             columns[name] = values
@@ -69,32 +69,57 @@ def read_parquet_text(path: str | Path) -> pd.DataFrame:
     )
 
 
+def read_parquet_schema(path: str | Path) -> tuple[pa.Schema, int]:
+    """The file's data columns (pandas' index columns left out) and rows, from its footer
+    alone, or UnreadableParquet as read_parquet refuses the file."""
+    path = Path(path)
+    try:
+        metadata = pq.read_metadata(_existing(path))
+        schema = metadata.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError) as error:
+        raise _unreadable(path, error) from None
+    _check_table(path, schema, metadata.num_rows)
+    return _data_schema(schema), metadata.num_rows
+
+
 def _read(path: Path) -> pa.Table:
+    try:
+        table = pq.ParquetFile(_existing(path)).read()
+    except (pa.ArrowException, OSError) as error:
+        raise _unreadable(path, error) from None
+    _check_table(path, table.schema, table.num_rows)
+    return table.select(_data_schema(table.schema).names)
+
+
+def _existing(path: Path) -> Path:
     if not path.is_file():
         raise not_found(path)
-    try:
-        table = pq.ParquetFile(path).read()
-    except (pa.ArrowException, OSError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        violation = Violation(None, "parquet_format", 1, [], reason)
-        raise UnreadableParquet(path, violation, REWRITE) from None
-    repeated = sorted({name for name in table.column_names if table.column_names.count(name) > 1})
+    return path
+
+
+def _unreadable(path: Path, error: Exception) -> UnreadableParquet:
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+    violation = Violation(None, "parquet_format", 1, [], reason)
+    return UnreadableParquet(path, violation, REWRITE)
+
+
+def _check_table(path: Path, schema: pa.Schema, rows: int) -> None:
+    repeated = sorted({name for name in schema.names if schema.names.count(name) > 1})
     if repeated:
         message = f"columns named more than once: {', '.join(repeated)}"
         violation = Violation(None, "parquet_format", len(repeated), repeated, message)
         raise UnreadableParquet(path, violation, "give every column its own name")
-    table = table.drop_columns(_index_columns(table))
-    if table.num_rows == 0:
+    if rows == 0:
         violation = Violation(None, "no_rows", 0, [], "the file has columns but no rows")
         raise UnreadableParquet(path, violation, "export the rows too, not only the columns")
-    return table
 
 
-def _index_columns(table: pa.Table) -> list[str]:
-    """The columns pandas wrote for a frame's index (to_parquet without index=False): not data,
-    as pandas reads them back."""
-    metadata = table.schema.pandas_metadata or {}
-    return [name for name in metadata.get("index_columns", []) if isinstance(name, str)]
+def _data_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema without the columns pandas wrote for a frame's index (to_parquet without
+    index=False): not data, as pandas reads them back."""
+    metadata = schema.pandas_metadata or {}
+    index = {name for name in metadata.get("index_columns", []) if isinstance(name, str)}
+    return pa.schema([field for field in schema if field.name not in index])
 
 
 def _decoded(values: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -102,12 +127,20 @@ def _decoded(values: pa.ChunkedArray) -> pa.ChunkedArray:
     strings."""
     if pa.types.is_dictionary(values.type):
         values = values.cast(values.type.value_type)
-    if pa.types.is_large_string(values.type) or pa.types.is_string_view(values.type):
-        values = values.cast(pa.string())
-    return values
+    wanted = decoded_type(values.type)
+    return values if wanted == values.type else values.cast(wanted)
 
 
-def _type_problem(arrow_type: pa.DataType, column: Column, rows: int) -> Violation | None:
+def decoded_type(arrow_type: pa.DataType) -> pa.DataType:
+    """The type of a column's values: a dictionary's values, any string as string."""
+    if pa.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    if pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
+        return pa.string()
+    return arrow_type
+
+
+def type_problem(arrow_type: pa.DataType, column: Column, rows: int) -> Violation | None:
     """A column of a Parquet type that cannot hold the values the contract wants, or None."""
     as_text_ok = not (pa.types.is_binary(arrow_type) or pa.types.is_large_binary(arrow_type))
     as_text_ok = as_text_ok and not pa.types.is_nested(arrow_type)

@@ -17,7 +17,7 @@ those of that CSV.
 
 import json
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -51,6 +51,13 @@ from .schema import Column, Schema, load_schema
 from .stream import suffix_format
 
 LOGGER = logging.getLogger(__name__)
+COMPRESSION = "snappy"
+# pyarrow's write_table puts at most this many rows in a row group (its default).
+ROW_GROUP_ROWS = 1024 * 1024
+# (rows, columns), the violations, and the writer of the typed Parquet, of a file and contract.
+Checker = Callable[
+    [str | Path, Schema], tuple[tuple[int, int], list[Violation], Callable[[str | Path], None]]
+]
 
 
 # --- Arrow columns, text only where a rule may be broken -----------------------------------
@@ -157,21 +164,63 @@ def write_parquet(
 ) -> None:
     """The checked table as typed_frame(...).to_parquet would write it: the same Arrow types
     and pandas metadata, so that pandas reads the same dtypes back."""
-    dtypes = {
-        name: pd.Series(dtype=pandas_dtype(column)) for name, column in schema.columns.items()
-    }
-    target = pa.Schema.from_pandas(pd.DataFrame(dtypes), preserve_index=False)
+    target = validated_schema(schema)
     arrays = []
     for name, column in schema.columns.items():
         if name in text:
             typed = pd.DataFrame({name: typed_column(text[name], column)})
             values = pa.Table.from_pandas(typed, preserve_index=False).column(0)
-        elif column.dtype == "integer":
-            values = table.column(name).cast(pa.int64())
+            arrays.append(values.cast(target.field(name).type))
         else:
-            values = table.column(name)
-        arrays.append(values.cast(target.field(name).type))
-    pq.write_table(pa.Table.from_arrays(arrays, schema=target), output, compression="snappy")
+            arrays.append(typed_values(table.column(name), column, target.field(name).type))
+    typed = pa.Table.from_arrays(arrays, schema=target)
+    pq.write_table(typed, output, row_group_size=ROW_GROUP_ROWS, compression=COMPRESSION)
+
+
+def validated_schema(schema: Schema) -> pa.Schema:
+    """The validated Parquet's columns, types and pandas metadata (typed_frame's)."""
+    dtypes = {
+        name: pd.Series(dtype=pandas_dtype(column)) for name, column in schema.columns.items()
+    }
+    return pa.Schema.from_pandas(pd.DataFrame(dtypes), preserve_index=False)
+
+
+def typed_values(values: pa.ChunkedArray, column: Column, target: pa.DataType) -> pa.ChunkedArray:
+    """A checked column of numbers, or of text, as the validated Parquet holds it: whole numbers
+    as int64, a category column's whole numbers as their digits (as the file's text has them)."""
+    if column.dtype == "integer":
+        values = values.cast(pa.int64())
+    elif column.dtype == "category" and pa.types.is_integer(values.type):
+        values = values.cast(pa.string())
+    return values.cast(target)
+
+
+def write_tables(tables: Iterable[pa.Table], schema: Schema, output: str | Path) -> None:
+    """Checked tables, streamed, typed and written as write_parquet writes their concatenation:
+    the same row groups (ROW_GROUP_ROWS each), so the same bytes."""
+    target = validated_schema(schema)
+    with pq.ParquetWriter(output, target, compression=COMPRESSION) as writer:
+        for group in row_groups(tables, ROW_GROUP_ROWS):
+            arrays = [
+                typed_values(group.column(name), column, target.field(name).type)
+                for name, column in schema.columns.items()
+            ]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=target))
+
+
+def row_groups(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
+    """The tables' rows again, `rows` at a time (the last group fewer)."""
+    pending: list[pa.Table] = []
+    held = 0
+    for table in tables:
+        pending.append(table)
+        held += table.num_rows
+        while held >= rows:
+            joined = pa.concat_tables(pending)
+            yield joined.slice(0, rows)
+            pending, held = [joined.slice(rows)], held - rows
+    if held:
+        yield pa.concat_tables(pending)
 
 
 # --- the stage --------------------------------------------------------------------------------
@@ -202,14 +251,21 @@ def contract_violation(
 
 
 def validate_file(
-    data: str | Path, schema: str | Path, output: str | Path, report: str | Path
+    data: str | Path,
+    schema: str | Path,
+    output: str | Path,
+    report: str | Path,
+    checker: "Checker | None" = None,
 ) -> None:
-    """Check `data` against the `schema` file; write the report, and on success the Parquet."""
+    """Check `data` against the `schema` file; write the report, and on success the Parquet.
+    The `checker` reads and checks the file (checked_file: pyarrow, or an engine's)."""
     contract = load_schema(schema)
-    # Data that broke the contract must not leave an older validated file looking current.
+    # Data that broke the contract, or that a checker refused to check, must not leave an older
+    # validated file or report looking current.
     Path(output).unlink(missing_ok=True)
+    Path(report).unlink(missing_ok=True)
     try:
-        (rows, columns), violations, write = checked_file(data, contract)
+        (rows, columns), violations, write = (checker or checked_file)(data, contract)
     except UnreadableCsv as error:
         write_report(report, 0, 0, [error.violation])
         raise

@@ -57,12 +57,15 @@ class DuckdbEngine:
             if is_url(path):
                 self.connection.register_filesystem(filesystem(path)[0])
         listed = ", ".join(_text(path) for path in files.paths)
+        # can_have_nan: Parquet's min/max leave NaN out, and DuckDB otherwise trusts them to say
+        # a column has none: isnan() over NaNs written by Arrow, Spark or DuckDB came out false
+        # (duckdb/duckdb#25521).
         self.connection.execute(
             f"CREATE OR REPLACE VIEW {sql.SOURCE} AS SELECT * EXCLUDE (filename, file_row_number), "
             f"list_position([{listed}], filename) - 1 AS {sql.FILE}, "
             f"file_row_number AS {sql.ROW} "
             f"FROM read_parquet([{listed}], filename = true, file_row_number = true, "
-            "union_by_name = true)"
+            "union_by_name = true, can_have_nan = true)"
         )
         described = self.connection.execute(f"DESCRIBE {sql.SOURCE}").fetchall()
         return {

@@ -35,6 +35,37 @@ STAGE_HELP = {
 }
 
 
+def _validate(args: argparse.Namespace) -> None:
+    """The validate stage: pyarrow's check (contract/validate.py), or the engine's for a Parquet
+    file when params.yaml names one (a CSV's text is parsed as pandas parses it, by pyarrow)."""
+    from ..contract.stream import suffix_format
+    from ..contract.validate import validate_file
+
+    params = load_params()
+    checker = None
+    if params.engine != "pyarrow":
+        if suffix_format(str(args.data)) == "parquet":
+            from .validate_on_engine import engine_checker
+
+            checker = engine_checker(params)
+        else:
+            LOGGER.info(
+                f"{args.data} is CSV: validated by pyarrow (engine {params.engine} reads Parquet)"
+            )
+    validate_file(args.data, args.schema, args.output, args.report, checker)
+
+
+def _register_validate(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    validate = commands.add_parser("validate", help="check raw data against schema.yaml")
+    validate.add_argument("data", help="CSV or Parquet (.parquet, .pq) file to check")
+    validate.add_argument("--schema", default=paths.SCHEMA, help="the data contract")
+    validate.add_argument(
+        "--output", default=paths.VALIDATED, help="typed Parquet written on success"
+    )
+    validate.add_argument("--report", default=paths.VALIDATION_REPORT, help="JSON report")
+    validate.set_defaults(handler=_validate)
+
+
 def _pull(args: argparse.Namespace) -> None:
     from .remote import pull
 
@@ -82,6 +113,7 @@ def _demo_parquet(path: Path, task: str, rows: int, seed: int, drift: float) -> 
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    _register_validate(commands)
     for name, text in STAGE_HELP.items():
         commands.add_parser(name, help=text).set_defaults(handler=_stage(name))
     for name, handler, text in [
