@@ -1,4 +1,4 @@
-"""Time the drift check's counting on each data engine (pyarrow, DuckDB) against a full read.
+"""Time the drift check's counting, or the validate stage, on each data engine against a full read.
 
 Data: benchmarks/drift.py's synthetic current data (20 numeric, 5 category columns and a label
 column, Parquet in row groups of 500,000 rows, written chunk by chunk so the generator stays
@@ -20,8 +20,13 @@ imports excluded; peak RSS of that Python process from os.wait4: Spark's JVM is 
   spark       the same on the Spark engine, local[*] in the child's own JVM (its start
               counted: a drift check pays it); the numeric columns come to Python in order.
 
-Neither counts the model's predictions (a Python pass over the rows on every engine: see
-benchmarks/drift.py's command figures). The files are read from a warm page cache.
+With `--stage validate`, each engine runs the validate stage on an unshifted file (which meets
+the contract; the label column the drift data lacks is left out of it), the whole stage: the
+report and the validated Parquet written. pyarrow's path reads the file whole; the engines
+count in SQL and stream the file to the writer.
+
+The drift figures do not count the model's predictions (a Python pass over the rows on every
+engine: see benchmarks/drift.py's command figures). The files are read from a warm page cache.
 
 Run: `.venv/bin/python benchmarks/engines.py` (5M and 50M rows, 3 runs each, every engine;
 hours with Spark at 50M: `--engines pyarrow,duckdb` for the DuckDB target), or
@@ -91,10 +96,31 @@ def child_count(project, schema_path, profile_path, current, engine):
     return {"seconds": time.perf_counter() - start, "rows": summary.rows, "drifted": drifted}
 
 
-CHILDREN = {"read": child_read, "count": child_count}
+def child_validate(project, schema_path, current, engine, output):
+    """The validate stage on `engine` (pyarrow: contract/validate.py's own reader)."""
+    bench = drift_bench()
+    modules = bench.import_project(project, "params", "contract.validate")
+    params = modules["params"].load_params(Path(project) / "params.yaml")
+    params = params.model_copy(update={"engine": engine})
+    checker = None
+    start = time.perf_counter()
+    if engine != "pyarrow":
+        checker = bench.import_project(project, "pipeline.validate_on_engine")[
+            "pipeline.validate_on_engine"
+        ].engine_checker(params)
+    report = Path(output) / "validation.json"
+    validated = Path(output) / "validated.parquet"
+    modules["contract.validate"].validate_file(current, schema_path, validated, report, checker)
+    seconds = time.perf_counter() - start
+    rows = json.loads(report.read_text(encoding="utf-8"))["rows"]
+    validated.unlink()  # validate_file raised had the file broken the contract
+    return {"seconds": seconds, "rows": rows, "drifted": []}
 
 
-def measure(bench, project, state, current, runs, workdir, engines):
+CHILDREN = {"read": child_read, "count": child_count, "validate": child_validate}
+
+
+def measure(bench, project, state, current, runs, workdir, engines, stage):
     """{engine: [figures of each run]}, the engines alternating run by run."""
     found = {engine: [] for engine in ("read", *engines)}
     for run in range(runs):
@@ -102,6 +128,10 @@ def measure(bench, project, state, current, runs, workdir, engines):
             if engine == "read":
                 arguments = [str(current)]
                 kind = "read"
+            elif stage == "validate":
+                arguments = [str(project), str(state["validate_schema"]), str(current)]
+                arguments += [engine, str(workdir)]
+                kind = "validate"
             else:
                 arguments = [str(project), str(state["schema"]), str(state["profile"])]
                 arguments += [str(current), engine]
@@ -147,6 +177,11 @@ def prepare(bench, workdir):
     project = bake(workdir / "bake", TEMPLATE)
     schema = workdir / "schema.yaml"
     schema.write_text(yaml.safe_dump(bench.synthetic_schema(), sort_keys=False), encoding="utf-8")
+    validate_schema = workdir / "validate-schema.yaml"
+    document = bench.synthetic_schema()
+    del document["columns"]["label"]  # the synthetic files have none
+    document["target"] = bench.NUMERIC_COLUMNS[0]
+    validate_schema.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     reference = workdir / "reference.parquet"
     bench.write_dataset(reference, REFERENCE_ROWS, bench.REFERENCE_SEED, shifted=False)
     profile = workdir / "profile.json"
@@ -155,7 +190,7 @@ def prepare(bench, workdir):
     if made["status"] != "ok":
         sys.exit("profiling the reference failed; see the error above")
     reference.unlink()
-    return project, {"schema": schema, "profile": profile}
+    return project, {"schema": schema, "profile": profile, "validate_schema": validate_schema}
 
 
 def main():
@@ -173,6 +208,12 @@ def main():
         default=list(ENGINES[1:]),
         help="which engines to time beside the read (pyarrow,duckdb,spark)",
     )
+    parser.add_argument(
+        "--stage",
+        choices=("drift", "validate"),
+        default="drift",
+        help="what to time: the drift check's counting, or the validate stage",
+    )
     args = parser.parse_args()
     sizes = args.sizes or [5_000_000, 50_000_000]
     bench = drift_bench()
@@ -185,15 +226,19 @@ def main():
         for n_rows in sizes:
             current = workdir / f"current-{n_rows}.parquet"
             start = time.perf_counter()
-            bench.write_dataset(current, n_rows, bench.SHIFTED_SEED, shifted=True)
+            shifted = args.stage == "drift"  # unshifted data meets the contract
+            bench.write_dataset(current, n_rows, bench.SHIFTED_SEED, shifted=shifted)
             size_mb = current.stat().st_size / 1e6
             seconds = time.perf_counter() - start
             bench.log(f"{n_rows:,} rows: {size_mb:,.0f} MB written in {seconds:.0f} s")
-            found = measure(bench, project, state, current, args.runs, workdir, args.engines)
+            found = measure(
+                bench, project, state, current, args.runs, workdir, args.engines, args.stage
+            )
             rows.append((n_rows, found))
             current.unlink()
     load = f"1-min load {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    print(f"Engines: the drift check's counting, {os.cpu_count()} cores ({load})\n")
+    what = "the validate stage" if args.stage == "validate" else "the drift check's counting"
+    print(f"Engines: {what}, {os.cpu_count()} cores ({load})\n")
     print(table(rows))
 
 

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import IN_CI, SPARK_SETTINGS
@@ -68,6 +69,29 @@ def test_typed_parquet_gives_the_same_drift_json(workspace, tmp_path, engine):  
     assert expected["status"] != "could_not_check", expected["problem"]
     assert expected["contract"]  # the data breaks the contract in several ways
     assert documents[engine] == expected
+
+
+def test_nans_stored_as_values_are_missing_alike(workspace, tmp_path, engine):  # noqa: F811
+    """Spark, DuckDB and Arrow write a float's NaN as a value, not a null (pandas writes a
+    null); Parquet's min/max statistics leave it out, which an engine must not trust."""
+    params, schema = workspace
+    frame = demo_like(schema, 5)
+    arrays = {}
+    for name, column in schema.columns.items():
+        if column.dtype == "float":
+            arrays[name] = pa.array(frame[name].astype(float).to_numpy(), pa.float64())
+        elif column.dtype == "integer":
+            arrays[name] = pa.array(frame[name].astype(float), pa.int64(), from_pandas=True)
+        else:
+            arrays[name] = pa.array(frame[name], pa.string(), from_pandas=True)
+    floats = [values for values in arrays.values() if values.type == pa.float64()]
+    assert any(pc.any(pc.is_nan(values)).as_py() for values in floats)
+    current = tmp_path / "current"
+    current.mkdir()
+    pq.write_table(pa.table(arrays), current / "part-1.parquet", row_group_size=500)
+    documents = each_engine(params, engine, current, tmp_path)
+    assert documents["pyarrow"]["status"] != "could_not_check", documents["pyarrow"]["problem"]
+    assert documents[engine] == documents["pyarrow"]
 
 
 def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine):  # noqa: F811
