@@ -18,7 +18,8 @@ imports excluded; peak RSS of that Python process from os.wait4: Spark's JVM is 
               a rule is broken; the numeric columns binned by numpy on DuckDB's Arrow stream)
               + compare.
   spark       the same on the Spark engine, local[*] in the child's own JVM (its start
-              counted: a drift check pays it); the numeric columns come to Python in order.
+              counted: a drift check pays it; a 4 GB heap, SPARK_CONFIG); the numeric
+              columns come to Python in order.
 
 With `--stage validate`, each engine runs the validate stage on an unshifted file (which meets
 the contract; the label column the drift data lacks is left out of it), the whole stage: the
@@ -47,6 +48,13 @@ TEMPLATE = HERE.parent
 REFERENCE_ROWS = 1_000_000
 CHILD_TIMEOUT_S = 3600
 ENGINES = ("read", "pyarrow", "duckdb", "spark")
+# Spark's local JVM gets this heap: the default 1 GB ran out at 5M rows (the README says so).
+SPARK_CONFIG = {"spark.driver.memory": "4g"}
+
+
+def on_engine(params, engine):
+    spark = params.spark.model_copy(update={"config": SPARK_CONFIG})
+    return params.model_copy(update={"engine": engine, "spark": spark})
 
 
 def drift_bench():
@@ -76,7 +84,7 @@ def child_count(project, schema_path, profile_path, current, engine):
     names = ("params", "drift.summary", "drift.decision", "drift.source", "drift.counted")
     modules = bench.import_project(project, *names, "engines", "pipeline.features", "contract")
     params = modules["params"].load_params(Path(project) / "params.yaml")
-    params = params.model_copy(update={"engine": engine})
+    params = on_engine(params, engine)
     schema = modules["contract"].schema.load_schema(schema_path)
     start = time.perf_counter()
     profile = json.loads(Path(profile_path).read_text(encoding="utf-8"))
@@ -101,7 +109,7 @@ def child_validate(project, schema_path, current, engine, output):
     bench = drift_bench()
     modules = bench.import_project(project, "params", "contract.validate")
     params = modules["params"].load_params(Path(project) / "params.yaml")
-    params = params.model_copy(update={"engine": engine})
+    params = on_engine(params, engine)
     checker = None
     start = time.perf_counter()
     if engine != "pyarrow":

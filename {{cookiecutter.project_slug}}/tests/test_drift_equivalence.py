@@ -304,3 +304,34 @@ def test_text_columns_break_the_rules_the_text_reader_finds(column):
         assert (problem, found) == (expected_problem, expected)
         if frame is not None:
             pd.testing.assert_frame_equal(frame, reference)
+
+
+def test_typed_chunk_types_a_checked_chunk_as_checked_frame_does(tmp_path):
+    """The engines' way to type what they checked already: the same frame, for every kind of
+    column (nullable integers, floats with NaN and nulls, text and whole-number categories, and
+    float32 numbers, which take checked_frame's way)."""
+    table = pa.table(
+        {
+            "n": pa.array([1, None, 3, 4], pa.int64()),
+            "x": pa.array([0.5, float("nan"), None, -0.0], pa.float64()),
+            "c": pa.array([0, 1, None, 1], pa.int8()),
+            "k": pa.array(["a", None, "b", "a"], pa.string()),
+            "f": pa.array([7, 8, None, 7], pa.int32()),
+            "g": pa.array([1.5, None, 2.25, 3.0], pa.float32()),
+        }
+    )
+    schema = Schema(
+        target="k",
+        columns={
+            "n": Column("n", "integer", nullable=True, min=0, max=10),
+            "x": Column("x", "float", min=-1.0, max=1.0),
+            "c": Column("c", "integer", categories=(0, 1)),
+            "k": Column("k", "category", categories=("a", "b")),
+            "f": Column("f", "category"),
+            "g": Column("g", "float"),
+        },
+    )
+    for start in range(4):
+        part = table.slice(start)
+        expected = stream.checked_frame(part, schema, "batch.parquet", ContractTally())
+        pd.testing.assert_frame_equal(stream.typed_chunk(part, schema), expected)

@@ -140,8 +140,8 @@ def summarize_current(
 @dataclass(frozen=True)
 class Stream:
     """The current data as the engine streams it to Python, typed by the contract as
-    checked_frame types it: the schema's columns it has, and the `keep` columns (keys the
-    labels join on) as text."""
+    checked_frame types it (typed_chunk): the schema's columns it has, and the `keep` columns
+    (keys the labels join on) as text."""
 
     engine: Engine
     files: CurrentFiles
@@ -151,7 +151,7 @@ class Stream:
     keep: tuple[str, ...]
 
     def frames(self) -> Iterator[pd.DataFrame]:
-        from ..contract.stream import checked_frame
+        from ..contract.stream import typed_chunk
 
         for name in self.keep:
             if name not in self.kinds:
@@ -162,8 +162,7 @@ class Stream:
         columns = [name for name in self.schema.columns if name in self.kinds]
         columns += [name for name in self.keep if name not in columns]
         for table in self.engine.chunks(columns, self.chunk_rows):
-            # The contract was checked by the engine: this tally is only what checked_frame needs.
-            frame = checked_frame(table, self.schema, self.files.source, ContractTally())
+            frame = typed_chunk(table, self.schema)  # the engine checked the contract
             for name in self.keep:
                 frame[name] = table.column(name).cast(pa.string()).to_pandas()
             yield frame
