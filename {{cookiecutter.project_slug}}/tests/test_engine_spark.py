@@ -140,6 +140,17 @@ def test_read_files_numbers_csv_rows_as_pyarrow_reads_them(spark, tmp_path):
     assert spark_rows(frame) == expected_rows(expected)
 
 
+def test_a_relative_path_is_this_process_folders_not_the_jvms(spark, tmp_path, monkeypatch):
+    """The session's JVM started in another folder (the test session's); a relative path names
+    a file in the folder this process is in now."""
+    pq.write_table(pa.table({"a": [1, 2, 3]}), tmp_path / "here.parquet")
+    monkeypatch.chdir(tmp_path)
+    frame = engine.read_files(spark, ["here.parquet"], "parquet")
+    assert sorted(row["a"] for row in frame.collect()) == [1, 2, 3]
+    with pytest.raises(CouldNotCheck, match=r"^nowhere\.parquet not found"):
+        engine.read_files(spark, ["nowhere.parquet"], "parquet")
+
+
 def test_read_files_refuses_missing_files_and_different_columns(spark, tmp_path):
     for name in ("a", "b"):
         pq.write_table(pa.table({name: [1]}), tmp_path / f"{name}.parquet")
