@@ -106,7 +106,7 @@ def test_csv_in_chunks_gives_the_same_result_as_parquet(in_project, project, tmp
         ("", "is empty"),
         ("customer_age,region\n1,east\n", "lacks the column"),
         ("header only", "fewer than drift.min_rows"),
-        ("text", "not whole numbers"),
+        ("text", "not whole numbers within int64"),
     ],
 )
 def test_data_that_cannot_be_checked_exits_3_naming_the_cause(
@@ -207,7 +207,7 @@ def test_typed_parquet_columns_skip_text_but_break_the_same_rules(column):
         (
             [1.0, 2.5, np.inf],
             Column("n", "integer"),
-            "dtype in 2 rows: not whole numbers; e.g. '2.5', 'inf'",
+            "dtype in 2 rows: not whole numbers within int64; e.g. '2.5', 'inf'",
         ),
         ([1.0, -np.inf], Column("n", "float"), "dtype in 1 rows: not numbers; e.g. '-inf'"),
     ],

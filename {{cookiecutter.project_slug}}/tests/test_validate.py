@@ -228,7 +228,7 @@ def test_a_number_column_stored_as_text_is_checked_cell_by_cell(tmp_path):
             "rule": "dtype",
             "count": 1,
             "examples": ["two"],
-            "message": "not whole numbers",
+            "message": "not whole numbers within int64",
         },
         {"column": "x", "rule": "dtype", "count": 1, "examples": [""], "message": "not numbers"},
     ]
