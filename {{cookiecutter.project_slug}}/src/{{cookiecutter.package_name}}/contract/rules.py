@@ -86,17 +86,17 @@ def _not_of_dtype(text: pd.Series, numbers: pd.Series, dtype: str) -> pd.Series:
     and whole numbers beyond int64."""
     wrong = numbers.isna() | numbers.isin([float("inf"), float("-inf")])
     if dtype == "integer":
-        wrong |= (numbers != numbers.round()) | _beyond_int64(text, numbers)
+        wrong |= (numbers != numbers.round()) | beyond_int64(text, numbers)
     return wrong
 
 
-def _beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
+def beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
     """The numbers (to_numeric's of the text) an int64 cannot hold. A float64 of exactly 2**63
     or -2**63 may be the rounding of a whole number on either side of the bound: its text
     decides."""
     if numbers.dtype.kind in "iu":
         return numbers > INT64_MAX  # to_numeric's int64 or uint64: exact
-    beyond = floats_beyond_int64(numbers)
+    beyond = floatsbeyond_int64(numbers)
     edge = numbers.abs() == 2.0**63
     if edge.any():
         cells = zip(text[edge], numbers[edge], strict=True)
@@ -104,7 +104,7 @@ def _beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
     return beyond
 
 
-def floats_beyond_int64(numbers: Any) -> Any:
+def floatsbeyond_int64(numbers: Any) -> Any:
     """Which float64s (a Series or array) an int64 cannot hold: from 2**63 up, below -2**63."""
     return (numbers >= 2.0**63) | (numbers < -(2.0**63))
 
@@ -146,7 +146,7 @@ def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_
         mask |= ~np.isfinite(numbers)
         if column.dtype == "integer":
             mask |= numbers != np.round(numbers)
-            mask |= floats_beyond_int64(numbers)
+            mask |= floatsbeyond_int64(numbers)
     if column.min is not None:
         mask |= numbers < column.min
     if column.max is not None:
