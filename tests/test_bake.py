@@ -91,6 +91,7 @@ src/{package}/edge/git.py
 src/{package}/edge/github.py
 src/{package}/edge/oidc.py
 src/{package}/engines/__init__.py
+src/{package}/engines/contract.py
 src/{package}/engines/duckdb.py
 src/{package}/engines/spark.py
 src/{package}/engines/sql.py
