@@ -106,7 +106,7 @@ def test_csv_in_chunks_gives_the_same_result_as_parquet(in_project, project, tmp
         ("", "is empty"),
         ("customer_age,region\n1,east\n", "lacks the column"),
         ("header only", "fewer than drift.min_rows"),
-        ("text", "not whole numbers"),
+        ("text", "not whole numbers within int64"),
     ],
 )
 def test_data_that_cannot_be_checked_exits_3_naming_the_cause(
@@ -207,7 +207,7 @@ def test_typed_parquet_columns_skip_text_but_break_the_same_rules(column):
         (
             [1.0, 2.5, np.inf],
             Column("n", "integer"),
-            "dtype in 2 rows: not whole numbers; e.g. '2.5', 'inf'",
+            "dtype in 2 rows: not whole numbers within int64; e.g. '2.5', 'inf'",
         ),
         ([1.0, -np.inf], Column("n", "float"), "dtype in 1 rows: not numbers; e.g. '-inf'"),
     ],
@@ -221,3 +221,49 @@ def test_typed_values_of_the_wrong_type_cannot_be_checked(values, column, cause)
         text_violations(table.column("n"), column)[0]
         == number_violations(table.column("n"), column)[0]
     )
+
+
+# Whole numbers an int64 cannot hold, as each reader has them: CSV text (Arrow parses it), float64
+# and uint64 Parquet columns; and their values as the refusal quotes them.
+BEYOND_INT64 = [
+    (
+        pa.array(["1e20", str(2**63), str(-(2**63) - 1), str(2**63 - 1), str(-(2**63)), "7"]),
+        f"dtype in 3 rows: not whole numbers within int64; e.g. '1e20', '{2**63}', "
+        f"'{-(2**63) - 1}'",
+    ),
+    (
+        pa.array([1e20, 2.0**63, -(2.0**63), 7.0]),
+        "dtype in 2 rows: not whole numbers within int64; e.g. '1e+20', '9.223372036854776e+18'",
+    ),
+    (
+        pa.array([2**63, 2**63 - 1, 7], pa.uint64()),
+        f"dtype in 1 rows: not whole numbers within int64; e.g. '{2**63}'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "cause"), BEYOND_INT64, ids=["text", "float64", "uint64"])
+def test_whole_numbers_beyond_int64_cannot_be_checked(values, cause):
+    schema = Schema(target="label", columns={"n": Column("n", "integer")})
+    with pytest.raises(
+        CouldNotCheck, match=re.escape(f"batch breaks the data contract: n: {cause}")
+    ):
+        checked_frame(pa.table({"n": values}), schema, "batch", ContractTally())
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (pa.array([str(2**63 - 1), str(-(2**63)), "7", None]), [2**63 - 1, -(2**63), 7, None]),
+        # "7.0" makes pandas parse the column to float64, where the bounds are +-2**63
+        (pa.array([str(2**63 - 1), str(-(2**63)), "7.0", None]), [2**63 - 1, -(2**63), 7, None]),
+        (pa.array([2.0**63 - 1024, -(2.0**63), 7.0, None]), [2**63 - 1024, -(2**63), 7, None]),
+        (pa.array([2**63 - 1, 0, 7, None], pa.uint64()), [2**63 - 1, 0, 7, None]),
+    ],
+    ids=["text", "text parsed to float64", "float64", "uint64"],
+)
+def test_int64s_bounds_are_typed_exactly(values, expected):
+    schema = Schema(target="label", columns={"n": Column("n", "integer", nullable=True)})
+    frame = checked_frame(pa.table({"n": values}), schema, "batch", ContractTally())
+    assert str(frame["n"].dtype) == "Int64"
+    assert [None if pd.isna(value) else int(value) for value in frame["n"]] == expected

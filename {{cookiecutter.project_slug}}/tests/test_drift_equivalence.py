@@ -250,7 +250,7 @@ def test_parquet_gives_the_same_drift_json(workspace, tmp_path, monkeypatch, as_
     run_both(workspace, tmp_path, monkeypatch, write)
 
 
-BAD_CELLS = ["abc", "inf", "-Infinity", "1,5", "0x1A", "2.5"]
+BAD_CELLS = ["abc", "inf", "-Infinity", "1,5", "0x1A", "2.5", "1e20", str(-(2**63) - 1)]
 
 
 @pytest.mark.parametrize("cell", BAD_CELLS)

@@ -6,6 +6,7 @@ same refusal for data of the wrong type."""
 import contextlib
 import importlib.util
 import json
+from decimal import Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -112,6 +113,48 @@ def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine)
     assert expected["status"] == "could_not_check"
     assert "part-2.parquet breaks the data contract" in expected["problem"]
     assert "dtype in 3 rows" in expected["problem"]
+    assert documents[engine] == expected
+
+
+@pytest.mark.parametrize(
+    ("arrow_type", "values", "refusal"),
+    [
+        (pa.float64(), [2.0**63, 1e20, -(2.0**63)], "dtype in 2 rows: not whole numbers within"),
+        (pa.float64(), [-(2.0**63)], None),
+        (pa.decimal128(20, 0), [2**63 - 1, 2**63, -(2**63) - 1, -(2**63)], "dtype in 2 rows: "),
+        (pa.decimal128(20, 0), [2**63 - 1, -(2**63)], None),
+    ],
+    ids=["float64 beyond", "float64 within", "decimal beyond", "decimal within"],
+)
+def test_whole_numbers_beyond_int64_are_found_alike(
+    workspace,  # noqa: F811
+    tmp_path,
+    engine,
+    arrow_type,
+    values,
+    refusal,
+):
+    """The bounds as the pyarrow path takes them: as float64, 2**63 is no int64 (Spark's cast
+    makes it 2**63 - 1) and -2**63 is; decimals (uint64 as Spark reads it) are exact. The
+    values within int64 are out of the column's range, which the engines also say alike."""
+    params, schema = workspace
+    name = next(name for name, column in schema.columns.items() if column.dtype == "integer")
+    current = tmp_path / "current"
+    current.mkdir()
+    write_parquet(demo_like(schema, 5), schema, current / "part-1.parquet")
+    table = pq.read_table(current / "part-1.parquet")
+    cells = table.column(name).to_pylist()
+    cells[100 : 100 + len(values)] = values
+    exact = [None if cell is None else Decimal(int(cell)) for cell in cells]
+    column = pa.array(exact if pa.types.is_decimal(arrow_type) else cells, arrow_type)
+    table = table.set_column(table.schema.get_field_index(name), name, column)
+    pq.write_table(table, current / "part-1.parquet")
+    documents = each_engine(params, engine, current, tmp_path)
+    expected = documents["pyarrow"]
+    if refusal:
+        assert refusal in expected["problem"]
+    else:
+        assert expected["status"] != "could_not_check", expected["problem"]
     assert documents[engine] == expected
 
 

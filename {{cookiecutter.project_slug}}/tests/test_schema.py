@@ -137,6 +137,15 @@ def test_infer_column_reads_dtype_nulls_bounds_and_categories(values, expected):
     assert note is None
 
 
+def test_infer_column_makes_whole_numbers_beyond_int64_float_with_a_note():
+    values = pd.Series(["1", str(2**63), "3"], dtype="str", name="id")
+    spec, note = infer_column(values)
+    assert spec == {"dtype": "float", "nullable": False, "min": 0.0}
+    assert "'id' holds whole numbers beyond int64: inferred as float" in note
+    spec, note = infer_column(pd.Series([str(2**63 - 1), str(-(2**63))], dtype="str", name="n"))
+    assert (spec["dtype"], note) == ("integer", None)
+
+
 def test_infer_column_keeps_high_cardinality_text_open_with_a_note():
     spec, note = infer_column(pd.Series([f"id-{i}" for i in range(60)], dtype="str", name="id"))
     assert spec == {"dtype": "category", "nullable": False}

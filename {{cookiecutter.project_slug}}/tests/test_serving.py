@@ -20,6 +20,7 @@ import uvicorn
 from registry_repos import private_repos, released, second_clone
 
 from {{ cookiecutter.package_name }} import paths
+from {{ cookiecutter.package_name }}.contract.schema import parse_schema
 from {{ cookiecutter.package_name }}.drift.check import run_check
 from {{ cookiecutter.package_name }}.errors import GateFailed, ProjectError
 from {{ cookiecutter.package_name }}.params import load_params
@@ -124,6 +125,23 @@ def test_a_record_is_checked_against_every_rule_of_the_contract(schema, records)
     rows, errors = checked_rows(record, {k: v for k, v in good.items() if k != optional})
     assert errors == [] and rows[0][optional] is None  # a nullable column may be left out
     assert checked_rows(record, [])[1][0]["type"] == "list_length"
+
+
+def test_an_integer_beyond_int64_is_refused_as_the_contract_refuses_it():
+    columns = {
+        "n": {"dtype": "integer", "nullable": True},
+        "k": {"dtype": "integer", "min": 0, "max": 5},
+        "y": {"dtype": "integer", "categories": [0, 1]},
+    }
+    record = record_model(parse_schema({"target": "y", "columns": columns}))
+    cases = {2**63: "less_than_equal", -(2**63) - 1: "greater_than_equal", 1e20: "int_parsing_size"}
+    for value, rule in cases.items():
+        _, errors = checked_rows(record, {"n": value, "k": 1})
+        assert [(e["type"], e["loc"]) for e in errors] == [(rule, ("body", "n"))]
+    rows, errors = checked_rows(record, [{"n": 2**63 - 1, "k": 0}, {"n": -(2**63), "k": 5}])
+    assert errors == [] and [row["n"] for row in rows] == [2**63 - 1, -(2**63)]
+    _, errors = checked_rows(record, {"n": 1, "k": 6})  # the column's own range still holds
+    assert [(e["type"], e["loc"]) for e in errors] == [("less_than_equal", ("body", "k"))]
 
 
 @pytest.fixture(scope="module")

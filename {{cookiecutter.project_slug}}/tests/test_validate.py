@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -66,6 +67,19 @@ def test_each_rule_reports_count_and_examples(values, rule, examples):
     assert violation.rule == rule
     assert violation.examples == examples
     assert violation.count == max(len(examples), values.count(None))
+
+
+# Whole numbers an int64 cannot hold, as a CSV may write them; int64's bounds and a plain one.
+BEYOND_INT64 = ["1e20", "100000000000000000000", str(2**63), str(-(2**63) - 1)]
+INT64_BOUNDS = [str(2**63 - 1), str(-(2**63)), "7"]
+
+
+def test_whole_numbers_beyond_int64_break_the_dtype_rule():
+    wide = Column("n", "integer", nullable=False)
+    (violation,) = column_violations(text(*BEYOND_INT64, *INT64_BOUNDS), wide)
+    assert (violation.rule, violation.count) == ("dtype", len(BEYOND_INT64))
+    assert violation.examples == BEYOND_INT64
+    assert violation.message == "not whole numbers within int64"
 
 
 def test_a_nullable_column_may_miss_values_but_not_all():
@@ -228,7 +242,7 @@ def test_a_number_column_stored_as_text_is_checked_cell_by_cell(tmp_path):
             "rule": "dtype",
             "count": 1,
             "examples": ["two"],
-            "message": "not whole numbers",
+            "message": "not whole numbers within int64",
         },
         {"column": "x", "rule": "dtype", "count": 1, "examples": [""], "message": "not numbers"},
     ]
@@ -278,3 +292,93 @@ def test_the_index_pandas_writes_into_parquet_is_not_a_column(tmp_path):
         tmp_path / "raw.parquet", tmp_path / "schema.yaml", tmp_path / "o.parquet", report
     )
     assert json.loads(report.read_text())["columns"] == 4
+
+
+# --- whole numbers beyond int64, CSV and Parquet ---------------------------------------------
+
+
+def small_csv(tmp_path, cells):
+    """A CSV of SMALL_SCHEMA's columns whose `n` holds the cells, and the schema beside it."""
+    (tmp_path / "schema.yaml").write_text(SMALL_SCHEMA)
+    path = tmp_path / "raw.csv"
+    path.write_text("n,x,c,y\n" + "".join(f"{cell},0.5,a,1\n" for cell in cells))
+    return path
+
+
+def beyond_int64(examples):
+    message = "not whole numbers within int64"
+    return {
+        "column": "n",
+        "rule": "dtype",
+        "count": len(examples),
+        "examples": examples,
+        "message": message,
+    }
+
+
+def test_a_csv_with_whole_numbers_beyond_int64_is_refused_naming_them_as_written(tmp_path):
+    path = small_csv(tmp_path, [*BEYOND_INT64, *INT64_BOUNDS])
+    output, report = tmp_path / "out.parquet", tmp_path / "v.json"
+    with pytest.raises(ContractViolation, match="n: dtype in 4 rows: not whole numbers within"):
+        validate_file(path, tmp_path / "schema.yaml", output, report)
+    assert json.loads(report.read_text())["violations"] == [beyond_int64(BEYOND_INT64)]
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("other", ["1", "1.0", "9223372036854775807.0"])
+def test_int64s_bounds_validate_and_are_written_exactly(tmp_path, other):
+    """Also beside a cell that makes pandas parse the column to float64, where the bounds are
+    2**63 and -2**63: each cell is the whole number it writes."""
+    path = small_csv(tmp_path, [*INT64_BOUNDS, other])
+    validate_file(path, tmp_path / "schema.yaml", tmp_path / "out.parquet", tmp_path / "v.json")
+    written = pd.read_parquet(tmp_path / "out.parquet")["n"]
+    assert str(written.dtype) == "int64"
+    assert written.tolist() == [2**63 - 1, -(2**63), 7, int(Decimal(other))]
+
+
+def decimals(*values):
+    return pa.array([Decimal(value) for value in values], pa.decimal128(20, 0))
+
+
+@pytest.mark.parametrize(
+    ("values", "examples"),
+    [
+        (pa.array([*BEYOND_INT64, *INT64_BOUNDS]), BEYOND_INT64),
+        (pa.array([1e20, 2.0**63, -(2.0**63), 7.0]), ["1e+20", "9.223372036854776e+18"]),
+        (pa.array([2**63, 2**63 - 1, 7], pa.uint64()), ["9223372036854775808"]),
+        (decimals(-(2**63) - 1, 2**63 - 1, -(2**63)), ["-9223372036854775809"]),
+    ],
+    ids=["text", "float64", "uint64", "decimal"],
+)
+def test_a_parquet_column_beyond_int64_is_refused_naming_the_values_as_a_csv_has_them(
+    tmp_path, values, examples
+):
+    rows = len(values)
+    table = small_table(
+        n=values, x=pa.array([0.5] * rows), c=pa.array(["a"] * rows), y=pa.array([1] * rows)
+    )
+    report, error = validate_parquet(tmp_path, table)
+    assert isinstance(error, ContractViolation)
+    assert report["violations"] == [beyond_int64(examples)]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (pa.array([2**63 - 1, -(2**63)], pa.int64()), [2**63 - 1, -(2**63)]),
+        (pa.array([-(2.0**63), 7.0]), [-(2**63), 7]),  # 2**63 is no int64, -2**63 is
+        (pa.array([2**63 - 1, 7], pa.uint64()), [2**63 - 1, 7]),
+        (decimals(2**63 - 1, -(2**63)), [2**63 - 1, -(2**63)]),
+    ],
+    ids=["int64", "float64", "uint64", "decimal"],
+)
+def test_a_parquet_column_within_int64_validates_and_is_written_exactly(tmp_path, values, expected):
+    (tmp_path / "schema.yaml").write_text(SMALL_SCHEMA)
+    rows = len(values)
+    table = small_table(
+        n=values, x=pa.array([0.5] * rows), c=pa.array(["a"] * rows), y=pa.array([1] * rows)
+    )
+    pq.write_table(table, tmp_path / "raw.parquet")
+    output = tmp_path / "out.parquet"
+    validate_file(tmp_path / "raw.parquet", tmp_path / "schema.yaml", output, tmp_path / "v.json")
+    assert pd.read_parquet(output)["n"].tolist() == expected

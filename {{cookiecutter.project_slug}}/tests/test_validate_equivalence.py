@@ -152,7 +152,8 @@ EXPECTED = {
         {"valid": True, "rows": 10, "columns": 9, "violations": []},
         {
             "age": ["int64", [30, 3, 7, 8, 0, 100, 45, 120, 99, 18]],
-            "visits": ["Int64", [5, None, None, None, 9007199254740992, 7, 1, -3, 12, 2]],
+            # 9007199254740993 as written (its float64 is 2**53: the column has NA and "007")
+            "visits": ["Int64", [5, None, None, None, 9007199254740993, 7, 1, -3, 12, 2]],
             "score": [
                 "float64",
                 [
@@ -297,7 +298,7 @@ EXPECTED = {
                     "rule": "dtype",
                     "count": 7,
                     "examples": ["forty", "2.5", "abc", "def", "ghi"],
-                    "message": "not whole numbers",
+                    "message": "not whole numbers within int64",
                 },
                 {
                     "column": "age",
@@ -311,7 +312,7 @@ EXPECTED = {
                     "rule": "dtype",
                     "count": 3,
                     "examples": ["2.5", "0x10", "1,000"],
-                    "message": "not whole numbers",
+                    "message": "not whole numbers within int64",
                 },
                 {
                     "column": "score",
@@ -346,7 +347,7 @@ EXPECTED = {
                     "rule": "dtype",
                     "count": 1,
                     "examples": ["yes"],
-                    "message": "not whole numbers",
+                    "message": "not whole numbers within int64",
                 },
                 {
                     "column": "y",
@@ -363,17 +364,18 @@ EXPECTED = {
         "  - extra: extra_column in 11 rows: column not in schema.yaml; e.g. 'x', 'y, z', "
         "'w', 'v', 'u'\n"
         "  - age: null in 1 rows: missing values; not nullable\n"
-        "  - age: dtype in 7 rows: not whole numbers; e.g. 'forty', '2.5', 'abc', 'def', "
-        "'ghi'\n"
+        "  - age: dtype in 7 rows: not whole numbers within int64; e.g. 'forty', '2.5', 'abc', "
+        "'def', 'ghi'\n"
         "  - age: out_of_range in 3 rows: outside [0, 120]; e.g. '150', '-1'\n"
-        "  - visits: dtype in 3 rows: not whole numbers; e.g. '2.5', '0x10', '1,000'\n"
+        "  - visits: dtype in 3 rows: not whole numbers within int64; e.g. '2.5', '0x10', "
+        "'1,000'\n"
         "  - score: dtype in 5 rows: not numbers; e.g. 'inf', '-inf', 'NAN', 'Infinity', "
         "'1e400'\n"
         "  - score: out_of_range in 2 rows: outside [-10.0, 10.0]; e.g. '11', '-11'\n"
         "  - city: category in 8 rows: not in [north, south, east, west]; e.g. 'central', "
         "'South', 'east', 'north ', 'west'\n"
         "  - spare: all_null in 12 rows: every value is missing\n"
-        "  - y: dtype in 1 rows: not whole numbers; e.g. 'yes'\n"
+        "  - y: dtype in 1 rows: not whole numbers within int64; e.g. 'yes'\n"
         "  - y: category in 1 rows: not in [0, 1]; e.g. '2'\n"
         "  fix: correct the data or update <tmp>/schema.yaml (`python -m <package>.contract "
         "schema infer <tmp>/raw.csv --target y` writes one from the data)",
@@ -418,7 +420,7 @@ EXPECTED = {
                     "rule": "dtype",
                     "count": 1,
                     "examples": ["4O"],
-                    "message": "not whole numbers",
+                    "message": "not whole numbers within int64",
                 },
                 {
                     "column": "note",
@@ -431,7 +433,7 @@ EXPECTED = {
         },
         None,
         "<tmp>/raw.csv breaks the data contract in <tmp>/schema.yaml (2 problems):\n"
-        "  - age: dtype in 1 rows: not whole numbers; e.g. '4O'\n"
+        "  - age: dtype in 1 rows: not whole numbers within int64; e.g. '4O'\n"
         "  - note: all_null in 300000 rows: every value is missing\n"
         "  fix: correct the data or update <tmp>/schema.yaml (`python -m <package>.contract "
         "schema infer <tmp>/raw.csv --target y` writes one from the data)",

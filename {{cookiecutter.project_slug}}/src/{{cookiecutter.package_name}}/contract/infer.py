@@ -14,6 +14,7 @@ from ..errors import ProjectError
 from ..params import load_params
 from .raw_parquet import read_parquet_text
 from .reading import read_csv_text
+from .rules import beyond_int64
 from .schema import MAX_CATEGORIES, POSITIVE_WORDS
 from .stream import suffix_format
 
@@ -59,13 +60,15 @@ def infer_column(values: pd.Series) -> tuple[dict[str, Any], str | None]:
     numbers = pd.to_numeric(present, errors="coerce")
     if numbers.notna().all():
         written_as_whole = not present.str.contains(r"[.eE]").any()
-        spec["dtype"] = "integer" if written_as_whole else "float"
+        # An integer column is validated as int64: one holding more is not integer.
+        too_wide = written_as_whole and bool(beyond_int64(present, numbers).any())
+        spec["dtype"] = "integer" if written_as_whole and not too_wide else "float"
         # Bounds catch impossible values, not unusual ones. A column seen entirely
         # non-negative (counts, prices, ages) gets min 0. No max: the largest value seen so far
         # is no limit, and the drift check watches how the distribution moves.
         if (numbers >= 0).all():
             spec["min"] = 0 if spec["dtype"] == "integer" else 0.0
-        return spec, None
+        return spec, _too_wide_note(values.name) if too_wide else None
     distinct = sorted(present.unique())
     if len(distinct) <= MAX_CATEGORIES:
         spec["categories"] = [str(value) for value in distinct]
@@ -73,6 +76,13 @@ def infer_column(values: pd.Series) -> tuple[dict[str, Any], str | None]:
     return spec, (
         f"column {values.name!r} has {len(distinct)} distinct text values: any value is "
         "accepted. If it is an identifier or free text, drop it from the data."
+    )
+
+
+def _too_wide_note(name: object) -> str:
+    return (
+        f"column {name!r} holds whole numbers beyond int64: inferred as float, exact only to "
+        "2**53. If it is an identifier, drop it from the data."
     )
 
 

@@ -3,6 +3,8 @@ the dtype each column has once checked. The validate stage and the chunked reade
 check with these, so a value breaks the same rule wherever it is read.
 """
 
+import re
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -12,9 +14,16 @@ import pandas as pd
 from .reading import MAX_EXAMPLES, Violation
 from .schema import Column, Schema
 
-DTYPE_TEXT = {"integer": "not whole numbers", "float": "not numbers"}
+# The validated data holds an integer column as int64: a whole number beyond it breaks the dtype
+# rule as a fraction does (the message says so; the engines' SQL finds the same values).
+DTYPE_TEXT = {"integer": "not whole numbers within int64", "float": "not numbers"}
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Whole numbers from here on are not all exact as float64, which read_table parses numbers as.
 EXACT_INTEGERS = 2.0**53
+# A whole number written in digits is the integer it writes, though it parses to another float64
+# (9223372036854775807 to 2**63); one written otherwise ("1e20", "9.2e18") is the float64 it
+# parses to, as the other rules take it.
+WHOLE_TEXT = re.compile(r"\s*[+-]?[0-9]+(?:\.0*)?\s*")
 
 
 # --- checking ---------------------------------------------------------------------------------
@@ -51,7 +60,7 @@ def column_violations(values: pd.Series, column: Column) -> list[Violation]:
     comparable = present  # what the categories are compared with: text, or numbers below
     if column.is_numeric:
         numbers = pd.to_numeric(present, errors="coerce")
-        wrong_type = _not_of_dtype(numbers, column.dtype)
+        wrong_type = _not_of_dtype(present, numbers, column.dtype)
         found += _value_violations(column, "dtype", present[wrong_type])
         present, comparable = present[~wrong_type], numbers[~wrong_type]
         found += _value_violations(column, "out_of_range", present[_outside(comparable, column)])
@@ -72,12 +81,37 @@ def rule_message(column: Column, rule: str) -> str:
     return messages[rule]
 
 
-def _not_of_dtype(numbers: pd.Series, dtype: str) -> pd.Series:
-    """Text that did not parse (NaN after to_numeric), infinities, and fractions for integers."""
+def _not_of_dtype(text: pd.Series, numbers: pd.Series, dtype: str) -> pd.Series:
+    """Text that did not parse (NaN after to_numeric), infinities, and for integers fractions
+    and whole numbers beyond int64."""
     wrong = numbers.isna() | numbers.isin([float("inf"), float("-inf")])
     if dtype == "integer":
-        wrong |= numbers != numbers.round()
+        wrong |= (numbers != numbers.round()) | beyond_int64(text, numbers)
     return wrong
+
+
+def beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
+    """The numbers (to_numeric's of the text) an int64 cannot hold. A float64 of exactly 2**63
+    or -2**63 may be the rounding of a whole number on either side of the bound: its text
+    decides."""
+    if numbers.dtype.kind in "iu":
+        return numbers > INT64_MAX  # to_numeric's int64 or uint64: exact
+    beyond = floatsbeyond_int64(numbers)
+    edge = numbers.abs() == 2.0**63
+    if edge.any():
+        cells = zip(text[edge], numbers[edge], strict=True)
+        beyond[edge] = [not INT64_MIN <= _whole(*cell) <= INT64_MAX for cell in cells]
+    return beyond
+
+
+def floatsbeyond_int64(numbers: Any) -> Any:
+    """Which float64s (a Series or array) an int64 cannot hold: from 2**63 up, below -2**63."""
+    return (numbers >= 2.0**63) | (numbers < -(2.0**63))
+
+
+def _whole(text: str, number: float) -> int:
+    """The whole number a cell writes: exactly, where written in digits (WHOLE_TEXT)."""
+    return int(Decimal(text)) if WHOLE_TEXT.fullmatch(text) else int(number)
 
 
 def _outside(numbers: pd.Series, column: Column) -> pd.Series:
@@ -112,6 +146,7 @@ def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_
         mask |= ~np.isfinite(numbers)
         if column.dtype == "integer":
             mask |= numbers != np.round(numbers)
+            mask |= floatsbeyond_int64(numbers)
     if column.min is not None:
         mask |= numbers < column.min
     if column.max is not None:
@@ -130,11 +165,32 @@ def typed_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
 
 def typed_column(values: pd.Series, column: Column) -> pd.Series:
     """A checked column of text with its schema dtype."""
-    if column.dtype == "integer":
-        return pd.to_numeric(values).astype(pandas_dtype(column))
-    if column.dtype == "float":
-        return pd.to_numeric(values).astype("float64")
+    if column.is_numeric:
+        return parsed_numbers(values, column).astype(pandas_dtype(column))
     return values
+
+
+def parsed_numbers(text: pd.Series, column: Column) -> pd.Series:
+    """A checked number column's text as numbers: an integer column's as the whole numbers it
+    writes, exactly (a column with "1.0" or "1e3" in it parses to float64, which is exact only
+    below 2**53, and 9223372036854775807 would become 2**63)."""
+    numbers = pd.to_numeric(text)
+    if column.dtype != "integer" or numbers.dtype.kind in "iu":
+        return numbers
+    inexact = numbers.abs() >= EXACT_INTEGERS
+    whole = numbers.mask(inexact).astype("Int64")
+    if inexact.any():
+        whole[inexact] = _exact_whole(text[inexact], numbers[inexact])
+    return whole
+
+
+def _exact_whole(text: pd.Series, numbers: pd.Series) -> npt.NDArray[np.int64] | list[int]:
+    """The cells' whole numbers (_whole): parsed at once where all are written in digits (a
+    column of 1M such cells is typed in 1.0 s, 2.9 s parsing them one by one)."""
+    parsed = pd.to_numeric(text)
+    if parsed.dtype.kind == "i":
+        return parsed.to_numpy()
+    return [_whole(cell, number) for cell, number in zip(text, numbers, strict=True)]
 
 
 def pandas_dtype(column: Column) -> str:

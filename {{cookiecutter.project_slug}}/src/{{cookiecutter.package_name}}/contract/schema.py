@@ -1,8 +1,9 @@
 """The data contract: reading schema.yaml, and inferring one from a user's CSV.
 
 schema.yaml names the `target` column, for binary tasks its `positive_label`, and describes
-every column: `dtype` (integer | float | category), `nullable`, optional `min`/`max` for numbers
-and an optional `categories` list of allowed values. The validate stage enforces it. Optional
+every column: `dtype` (integer: whole numbers within int64 | float | category), `nullable`,
+optional `min`/`max` for numbers and an optional `categories` list of allowed values. The
+validate stage enforces it. Optional
 `ids` lists identifier columns (a customer number): never features, allowed in the data, and
 carried through batch scoring so each prediction can be joined back to its row.
 """

@@ -3,8 +3,9 @@ storage (fsspec, the filesystem layer DVC uses, through the filesystems DVC inst
 schema.yaml, with bounded memory however large the file. The drift check and batch scoring read
 their inputs through here.
 
-Values of the wrong type (text in a number column) make a chunk unreadable (FATAL_RULES);
-nulls, out-of-range values and unknown categories do not: they are counted (ContractTally).
+Values of the wrong type (text in a number column, whole numbers beyond int64 in an integer
+column) make a chunk unreadable (FATAL_RULES); nulls, out-of-range values and unknown categories
+do not: they are counted (ContractTally).
 """
 
 import csv
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 
 from ..errors import CouldNotCheck
 from .reading import MAX_EXAMPLES, Violation
-from .rules import EXACT_INTEGERS, column_violations, may_break
+from .rules import EXACT_INTEGERS, column_violations, may_break, parsed_numbers
 from .schema import Column, Schema
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -242,7 +243,7 @@ def text_violations(
     violations = column_violations(text, column)
     if column.dtype == "category" or any(v.rule in FATAL_RULES for v in violations):
         return violations, text
-    return violations, typed_numbers(pd.to_numeric(text), column)
+    return violations, typed_numbers(parsed_numbers(text, column), column)
 
 
 def number_violations(

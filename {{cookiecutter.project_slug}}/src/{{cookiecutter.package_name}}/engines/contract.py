@@ -42,7 +42,8 @@ def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
     if column.is_numeric:
         infinite = f"abs({comparable}) = {sql.double(math.inf)}"
         fraction = f" OR {comparable} % {sql.double(1.0)} <> {sql.double(0.0)}"
-        wrong = f"({infinite}{fraction if column.dtype == 'integer' else ''})"
+        not_int64 = f"{fraction} OR {sql.beyond_int64(dialect, column.name)}"
+        wrong = f"({infinite}{not_int64 if column.dtype == 'integer' else ''})"
         found.append(Rule(column, "dtype", f"{valid} AND {wrong}"))
         valid = f"{valid} AND NOT {wrong}"
         bounds = [f"{comparable} < {sql.double(column.min)}"] if column.min is not None else []

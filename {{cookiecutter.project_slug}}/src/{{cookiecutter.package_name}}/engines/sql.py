@@ -44,6 +44,16 @@ def number(dialect: Dialect, column: str) -> str:
     return f"CAST({dialect.name(column)} AS DOUBLE)"
 
 
+def beyond_int64(dialect: Dialect, column: str) -> str:
+    """A number no int64 holds, which breaks an integer column's dtype rule (rules.py). TRY_CAST
+    finds it exactly on integers, decimals and floats, but for one value: Spark casts a float of
+    exactly 2**63 to 2**63 - 1 (its range check compares with 2**63 - 1 made a double, 2**63)."""
+    name = dialect.name(column)
+    floating = f"lower(typeof({name})) IN ('double', 'float')"
+    top = f"{floating} AND {number(dialect, column)} >= {double(2.0**63)}"
+    return f"(TRY_CAST({name} AS BIGINT) IS NULL OR ({top}))"
+
+
 def missing(dialect: Dialect, column: str, numeric: bool) -> str:
     """A value's missing: null, or NaN in a number column (as pandas reads them)."""
     name = dialect.name(column)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from ..contract.rules import INT64_MAX, INT64_MIN
 from ..contract.schema import Column, Schema
 
 Record = type[BaseModel]
@@ -23,11 +24,22 @@ def _field_type(column: Column) -> Any:
 
 
 def _field(column: Column) -> tuple[Any, Any]:
-    ranged = column.categories is None  # a list of codes is the rule; no range beside it
     # A nullable column may be left out (it is missing); every other feature is required.
     default: Any = None if column.nullable else ...
-    limits = (column.min, column.max) if ranged else (None, None)
-    return _field_type(column), Field(default, ge=limits[0], le=limits[1])
+    low, high = _limits(column)
+    return _field_type(column), Field(default, ge=low, le=high)
+
+
+def _limits(column: Column) -> tuple[Any, Any]:
+    """The column's range; an integer's within int64 (the contract's dtype rule; the
+    prediction log holds integers as int64)."""
+    if column.categories is not None:  # a list of codes is the rule; no range beside it
+        return None, None
+    if column.dtype != "integer":
+        return column.min, column.max
+    low = INT64_MIN if column.min is None else max(column.min, INT64_MIN)
+    high = INT64_MAX if column.max is None else min(column.max, INT64_MAX)
+    return low, high
 
 
 def record_model(schema: Schema) -> type[BaseModel]:
