@@ -92,7 +92,7 @@ def many_rows(rows=5000, seed=7):
     rng = np.random.default_rng(seed)
     age = rng.integers(-3, 125, rows).astype(float)
     age[rng.random(rows) < 0.01] = np.nan
-    age[[5, 4000]] = [2.5, np.inf]
+    age[[5, 4000, 4001]] = [2.5, np.inf, 1e20]  # 1e20: whole, but beyond int64
     score = np.round(rng.normal(0, 6, rows), 1)  # ties, and values beyond [-10, 10]
     score[[7, 8, 9]] = [np.nan, -np.inf, -0.0]
     cities = np.array(["north", "south", "east, west", "central", None], dtype=object)
