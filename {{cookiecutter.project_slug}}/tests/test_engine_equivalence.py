@@ -158,6 +158,25 @@ def test_whole_numbers_beyond_int64_are_found_alike(
     assert documents[engine] == expected
 
 
+def test_files_with_different_columns_are_refused(workspace, tmp_path, engine):  # noqa: F811
+    """A column missing from one file would read as missing values there (DuckDB's
+    union_by_name): every engine refuses, naming the files and the column, as pyarrow does."""
+    params, schema = workspace
+    name = next(name for name in schema.features)
+    current = tmp_path / "current"
+    current.mkdir()
+    write_parquet(demo_like(schema, 6), schema, current / "part-1.parquet")
+    table = pq.read_table(current / "part-1.parquet").drop_columns([name])
+    pq.write_table(table, current / "part-2.parquet")
+    documents = each_engine(params, engine, current, tmp_path)
+    assert documents["pyarrow"]["status"] == "could_not_check"
+    assert documents[engine]["status"] == "could_not_check"
+    assert (
+        f"part-2.parquet and {current / 'part-1.parquet'} have different columns ({name})"
+        in (documents[engine]["problem"])
+    )
+
+
 def test_tail_sums_do_not_depend_on_the_order_of_the_values():
     rng = np.random.default_rng(5)
     distances = np.concatenate([rng.exponential(3.0, 10_000), [1e-30, 7e5, 0.0]])

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..contract.stream import CurrentFiles
+from ..errors import CouldNotCheck
 from ..params import Params
 from . import sql
 
@@ -47,6 +48,18 @@ class Engine(Protocol):
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
         ...
+
+
+def same_columns(paths: Sequence[str], columns: Sequence[set[str]]) -> None:
+    """CouldNotCheck unless every file has the first one's columns: a column missing from some
+    files would read as missing values there, which the pyarrow path does not do."""
+    for path, names in zip(paths[1:], columns[1:], strict=True):
+        if names != columns[0]:
+            differ = sorted(names ^ columns[0])
+            raise CouldNotCheck(
+                f"{path} and {paths[0]} have different columns ({', '.join(differ)})",
+                "give every file of one check the same columns",
+            )
 
 
 def open_engine(params: Params) -> Engine:

@@ -16,7 +16,7 @@ from ..binning import bin_count_array
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DuckdbParams
-from . import sql
+from . import same_columns, sql
 
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 
@@ -56,6 +56,8 @@ class DuckdbEngine:
         for path in files.paths:
             if is_url(path):
                 self.connection.register_filesystem(filesystem(path)[0])
+        if len(files.paths) > 1:
+            same_columns(files.paths, [self._columns(path) for path in files.paths])
         listed = ", ".join(_text(path) for path in files.paths)
         # can_have_nan: Parquet's min/max leave NaN out, and DuckDB otherwise trusts them to say
         # a column has none: isnan() over NaNs written by Arrow, Spark or DuckDB came out false
@@ -73,6 +75,10 @@ class DuckdbEngine:
             for name, kind, *_ in described
             if name not in (sql.FILE, sql.ROW)
         }
+
+    def _columns(self, path: str) -> set[str]:
+        described = self.connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_text(path)})")
+        return {row[0] for row in described.fetchall()}
 
     def query(self, text: str) -> list[tuple[Any, ...]]:
         return self.connection.execute(text).fetchall()

@@ -22,7 +22,7 @@ import pyarrow as pa
 from ..contract.stream import CurrentFiles, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import SparkParams
-from . import sql
+from . import same_columns, sql
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -131,13 +131,7 @@ def read_files(spark: "SparkSession", paths: list[str], file_format: str) -> "Da
     for index, path in enumerate(paths):
         frame, row = _read_one(spark, path, file_format)
         frames.append(frame.select("*", F.lit(index).alias("_file"), row.alias("_row")))
-    for path, frame in zip(paths[1:], frames[1:], strict=True):
-        if set(frame.columns) != set(frames[0].columns):
-            differ = sorted(set(frame.columns) ^ set(frames[0].columns))
-            raise CouldNotCheck(
-                f"{path} and {paths[0]} have different columns ({', '.join(differ)})",
-                "give every file of one check the same columns",
-            )
+    same_columns(paths, [set(frame.columns) for frame in frames])
     return reduce(lambda first, second: first.unionByName(second), frames)
 
 
