@@ -134,21 +134,23 @@ def test_the_written_parquet_is_the_same_bytes_across_row_groups(
     engine,  # noqa: F811
     monkeypatch,
 ):
-    """Valid data of 5,000 rows, in row groups of 1,000 streamed 700 rows at a time."""
+    """Valid data of 5,000 rows, in row groups of 1,000 streamed 700 rows at a time, with NaNs
+    stored as values (written as missing) in an integer and a float column."""
     monkeypatch.setattr(validate, "ROW_GROUP_ROWS", 1000)
     monkeypatch.setattr(validate_on_engine, "STREAM_ROWS", 700)
-    table = many_rows().drop_columns(["extra", "spare", "score", "y"])
+    table = many_rows().drop_columns(["extra", "score", "y"])
+    whole = np.where(np.arange(5000) % 7 == 0, np.nan, np.arange(5000) % 9)
     valid = {
         "age": pa.array(np.arange(5000) % 121, pa.int64()),
+        "visits": pa.array(whole, pa.float64()),
         "city": pa.array(np.array(["north", "south", None] * 1667)[:5000], pa.string()),
+        "spare": pa.array(np.where(np.arange(5000) % 5 == 0, np.nan, -0.0), pa.float64()),
     }
     for name, values in valid.items():
         table = table.set_column(table.column_names.index(name), name, values)
     schema = SCHEMA.replace("  score: {dtype: float, nullable: true, min: -10.0, max: 10.0}\n", "")
     schema = schema.replace("  y: {dtype: integer, nullable: false, categories: [0, 1]}\n", "")
-    schema = schema.replace("  spare: {dtype: float, nullable: true}\n", "").replace(
-        "target: y", "target: age"
-    )
+    schema = schema.replace("target: y", "target: age")
     (tmp_path / "schema.yaml").write_text(schema)
     source = tmp_path / "raw.parquet"
     pq.write_table(table, source, row_group_size=700)

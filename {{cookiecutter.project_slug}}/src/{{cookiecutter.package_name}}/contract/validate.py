@@ -187,7 +187,10 @@ def validated_schema(schema: Schema) -> pa.Schema:
 
 def typed_values(values: pa.ChunkedArray, column: Column, target: pa.DataType) -> pa.ChunkedArray:
     """A checked column of numbers, or of text, as the validated Parquet holds it: whole numbers
-    as int64, a category column's whole numbers as their digits (as the file's text has them)."""
+    as int64, a category column's whole numbers as their digits (as the file's text has them),
+    NaN as missing (the text rules read it so)."""
+    if pa.types.is_floating(values.type):
+        values = pc.if_else(pc.is_nan(values), pa.scalar(None, values.type), values)
     if column.dtype == "integer":
         values = values.cast(pa.int64())
     elif column.dtype == "category" and pa.types.is_integer(values.type):
