@@ -2,7 +2,7 @@
 or spark (pyarrow, the default, is the drift package's own chunked reader). The engines count;
 the statistics, the decision and the reports are the same Python for all of them."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -47,6 +47,27 @@ class Engine(Protocol):
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
         ...
+
+    def mapped(
+        self,
+        columns: Sequence[str],
+        keep: Sequence[str],
+        apply: Callable[[pa.Table], pa.Table],
+        added: pa.Schema,
+        chunk_rows: int,
+    ) -> Iterator[pa.Table]:
+        """`apply` on batches of sql.SOURCE's `columns` (with sql.FILE and sql.ROW): the
+        batch's `keep` columns, sql.FILE, sql.ROW and apply's `added` columns, typed as
+        `added` says, in the files' order, at most chunk_rows rows at a time. Where `apply`
+        runs is the engine's choice (Spark: on the executors), so it must pickle."""
+        ...
+
+
+def joined(table: pa.Table, passed: Sequence[str], result: pa.Table, added: pa.Schema) -> pa.Table:
+    """The `passed` columns of `table` beside `result`'s columns, cast to `added`."""
+    columns = {name: table.column(name) for name in passed}
+    columns |= {field.name: result.column(field.name).cast(field.type) for field in added}
+    return pa.table(columns)
 
 
 def open_engine(params: Params) -> Engine:
