@@ -357,7 +357,8 @@ def map_batches(
                 yield from joined(table, passed, function(table), added).to_batches()
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", PANDAS_WARNING)  # Arrow batches: pandas is not used
+        # Arrow in, Arrow out: Spark converts no pandas data here.
+        warnings.filterwarnings("ignore", PANDAS_WARNING)
         return frame.mapInArrow(batches, StructType(fields))
 
 
