@@ -122,3 +122,9 @@ def test_csv_on_an_engine_is_refused_naming_pyarrow(params, model_dir, tmp_path,
     with pytest.raises(CouldNotCheck, match=refusal) as refused:
         score_with(params, name, load_model(model_dir), source, tmp_path / "out.parquet")
     assert "engine: pyarrow" in refused.value.fix
+
+
+def test_predict_scores_on_the_engine_params_yaml_names(params, engine):  # noqa: F811
+    """`predict` opens what scoring_engine gives: no engine for pyarrow (CSV too)."""
+    assert scoring_engine(on(params, "pyarrow"), "batch.csv") is None
+    assert scoring_engine(on(params, engine), "batch.parquet").label.lower() == engine
