@@ -10,7 +10,7 @@ turns run by run:
             contract and scored in this process.
   duckdb    engine: duckdb: DuckDB counts the contract in SQL and streams the rows; the model
             runs in this process.
-  spark     engine: spark, local[*] in the child's own JVM (spark.driver.memory 3g): Spark
+  spark     engine: spark, local[*] in the child's own JVM (--driver-memory, 3g): Spark
             counts the contract and runs the model on its executors (mapInArrow, the model
             broadcast); the rows come back in the file's order.
 
@@ -35,7 +35,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ENGINES = ("pyarrow", "duckdb", "spark")
-SPARK_CONFIG = {"spark.driver.memory": "3g"}
 
 
 def scoring_bench():
@@ -49,7 +48,7 @@ def scoring_bench():
     return scoring
 
 
-def child_score(project, source, output, engine):
+def child_score(project, source, output, engine, driver_memory):
     """score_file on `engine` in the baked project; the figures as JSON."""
     import importlib
 
@@ -62,7 +61,8 @@ def child_score(project, source, output, engine):
     model_of = importlib.import_module(f"{package}.scoring.model").load_model
     on_engine = importlib.import_module(f"{package}.scoring.on_engine")
     params = settings.load_params()
-    spark = settings.SparkParams(config=SPARK_CONFIG)
+    memory = {"spark.driver.memory": driver_memory} if driver_memory else {}
+    spark = settings.SparkParams(config=memory)
     params = params.model_copy(update={"engine": engine, "spark": spark})
     model = model_of("fetched")
     started = time.perf_counter()
@@ -89,22 +89,23 @@ def same_output(path, expected):
     return tables[0].equals(tables[1])
 
 
-def measure(bench, project, folder, n_rows, runs, engines):
+def measure(bench, project, folder, n_rows, args):
     source = folder / "batch.parquet"
     bench.log(f"{n_rows:,} rows: writing {source.name}")
     bench.write_rows(source, n_rows)
     env = dict(os.environ, PYTHONPATH=str(project / "src"))  # Spark's Python workers import it
-    found = {engine: [] for engine in engines}
-    for run in range(runs):
-        for engine in engines:
+    found = {engine: [] for engine in args.engines}
+    for run in range(args.runs):
+        for engine in args.engines:
             output = folder / f"{engine}.parquet"
             command = [sys.executable, __file__, "--child", str(project), str(source)]
-            _, peak, stdout = bench.run([*command, str(output), engine], env)
+            command += [str(output), engine, args.driver_memory]
+            _, peak, stdout = bench.run(command, env)
             figures = {**json.loads(stdout.splitlines()[-1]), "peak_mb": peak}
             found[engine].append(figures)
             bench.log(f"  run {run + 1} {engine}: {figures['seconds']:.1f} s, {peak:.0f} MB")
     expected = folder / "pyarrow.parquet"
-    same = {engine: same_output(folder / f"{engine}.parquet", expected) for engine in engines}
+    same = {engine: same_output(folder / f"{engine}.parquet", expected) for engine in found}
     source.unlink()
     return n_rows, found, same
 
@@ -136,9 +137,10 @@ def main():
     parser.add_argument("--sizes", default="1000000")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--engines", default=",".join(ENGINES), help="pyarrow first")
+    parser.add_argument("--driver-memory", default="3g", help="Spark's JVM heap ('': 1g)")
     args = parser.parse_args()
-    engines = args.engines.split(",")
-    if engines[0] != "pyarrow":
+    args.engines = args.engines.split(",")
+    if args.engines[0] != "pyarrow":
         parser.error("--engines must start with pyarrow: the others are compared with it")
     bench = scoring_bench()
     with tempfile.TemporaryDirectory(prefix="bench-scoring-engines-") as tmp:
@@ -147,7 +149,7 @@ def main():
         _, _, stdout = bench.run(bench.child("train", project))
         bench.log(f"trained: {json.loads(stdout.splitlines()[-1])}")
         sizes = [int(size) for size in args.sizes.split(",")]
-        rows = [measure(bench, project, folder, n, args.runs, engines) for n in sizes]
+        rows = [measure(bench, project, folder, n, args) for n in sizes]
     load = os.getloadavg()[0]
     print(
         f"Batch scoring per engine, medians of {args.runs} runs, {os.cpu_count()} cores "

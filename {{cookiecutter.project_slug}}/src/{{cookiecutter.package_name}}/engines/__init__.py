@@ -1,6 +1,7 @@
 """Data engines: what reads and counts the current data when params.yaml's `engine` is duckdb
 or spark (pyarrow, the default, is the drift package's own chunked reader). The engines count;
-the statistics, the decision and the reports are the same Python for all of them."""
+the statistics, the decision and the reports are the same Python for all of them. Batch
+scoring's model runs where the engine runs Python (`Engine.mapped`)."""
 
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
@@ -17,7 +18,8 @@ Kind = str  # "number" | "text": how the engine typed a column of the data
 
 
 class Engine(Protocol):
-    """What the drift check asks of an engine (engines/duckdb.py, engines/spark.py)."""
+    """What the drift check, the profile stage and batch scoring ask of an engine
+    (engines/duckdb.py, engines/spark.py)."""
 
     @property
     def dialect(self) -> sql.Dialect: ...

@@ -1,5 +1,6 @@
 """Spark's part of the data engines: the session, files read with each row's place in its
-file, and numeric columns counted into a profile's bins, all in Spark's own (JVM) code.
+file, and numeric columns counted into a profile's bins, all in Spark's own (JVM) code; and a
+Python function (batch scoring's model) run on the executors' Arrow batches.
 
 pyspark is the optional `spark` extra, so it is imported where it is used. Spark 4 runs SQL in
 ANSI mode, which stays on: a bad cast fails instead of quietly becoming NULL.
@@ -243,8 +244,9 @@ class SparkDialect:
 
 class SparkEngine:
     """The engines' protocol on Spark: the files as the view sql.SOURCE, SQL through
-    spark.sql, bins by Bucketizer in the JVM. Batches for Python (the model, the numeric
-    summaries) come to this process in the files' order: on a cluster they cross the network."""
+    spark.sql, bins by Bucketizer in the JVM. The drift check's batches for Python (the model,
+    the numeric summaries) come to this process in the files' order: on a cluster they cross
+    the network. Batch scoring's model runs on the executors (`mapped`)."""
 
     label = "Spark"
     dialect = SparkDialect()
