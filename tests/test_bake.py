@@ -93,6 +93,7 @@ src/{package}/edge/oidc.py
 src/{package}/engines/__init__.py
 src/{package}/engines/contract.py
 src/{package}/engines/duckdb.py
+src/{package}/engines/findings.py
 src/{package}/engines/spark.py
 src/{package}/engines/sql.py
 src/{package}/errors.py
@@ -145,6 +146,8 @@ src/{package}/scoring/__init__.py
 src/{package}/scoring/batch.py
 src/{package}/scoring/commands.py
 src/{package}/scoring/model.py
+src/{package}/scoring/on_engine.py
+src/{package}/scoring/rows.py
 src/{package}/serving/__init__.py
 src/{package}/serving/app.py
 src/{package}/serving/batching.py
@@ -203,6 +206,7 @@ tests/test_report.py
 tests/test_repro.py
 tests/test_schema.py
 tests/test_scoring.py
+tests/test_scoring_engines.py
 tests/test_serving.py
 tests/test_split.py
 tests/test_template_records.py

@@ -1,8 +1,9 @@
 """Data engines: what reads and counts the current data when params.yaml's `engine` is duckdb
 or spark (pyarrow, the default, is the drift package's own chunked reader). The engines count;
-the statistics, the decision and the reports are the same Python for all of them."""
+the statistics, the decision and the reports are the same Python for all of them. Batch
+scoring's model runs where the engine runs Python (`Engine.mapped`)."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,7 +19,8 @@ Kind = str  # "number" | "text": how the engine typed a column of the data
 
 
 class Engine(Protocol):
-    """What the drift check asks of an engine (engines/duckdb.py, engines/spark.py)."""
+    """What the drift check, the profile stage and batch scoring ask of an engine
+    (engines/duckdb.py, engines/spark.py)."""
 
     @property
     def dialect(self) -> sql.Dialect: ...
@@ -48,6 +50,27 @@ class Engine(Protocol):
     def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
         """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
         ...
+
+    def mapped(
+        self,
+        columns: Sequence[str],
+        keep: Sequence[str],
+        apply: Callable[[pa.Table], pa.Table],
+        added: pa.Schema,
+        chunk_rows: int,
+    ) -> Iterator[pa.Table]:
+        """`apply` on batches of sql.SOURCE's `columns` (with sql.FILE and sql.ROW): the
+        batch's `keep` columns, sql.FILE, sql.ROW and apply's `added` columns, typed as
+        `added` says, in the files' order, at most chunk_rows rows at a time. Where `apply`
+        runs is the engine's choice (Spark: on the executors), so it must pickle."""
+        ...
+
+
+def joined(table: pa.Table, passed: Sequence[str], result: pa.Table, added: pa.Schema) -> pa.Table:
+    """The `passed` columns of `table` beside `result`'s columns, cast to `added`."""
+    columns = {name: table.column(name) for name in passed}
+    columns |= {field.name: result.column(field.name).cast(field.type) for field in added}
+    return pa.table(columns)
 
 
 def same_columns(paths: Sequence[str], columns: Sequence[set[str]]) -> None:

@@ -5,7 +5,7 @@ filesystems DVC installed), decoding in parallel, and spills to disk past
 `duckdb.memory_limit`; it streams Arrow batches in the files' order.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ from ..binning import bin_count_array
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DuckdbParams
-from . import same_columns, sql
+from . import joined, same_columns, sql
 
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 
@@ -103,6 +103,19 @@ class DuckdbEngine:
         relation = self.connection.sql(f"SELECT {selected} FROM {sql.SOURCE}")
         for batch in relation.to_arrow_reader(chunk_rows):
             yield pa.Table.from_batches([batch])
+
+    def mapped(
+        self,
+        columns: Sequence[str],
+        keep: Sequence[str],
+        apply: Callable[[pa.Table], pa.Table],
+        added: pa.Schema,
+        chunk_rows: int,
+    ) -> Iterator[pa.Table]:
+        # Embedded: `apply` runs here, on the batches as DuckDB streams them.
+        passed = [*keep, sql.FILE, sql.ROW]
+        for table in self.chunks(list(dict.fromkeys([*columns, *passed])), chunk_rows):
+            yield joined(table, passed, apply(table), added)
 
 
 def _text(value: str) -> str:

@@ -1,5 +1,6 @@
 """Spark's part of the data engines: the session, files read with each row's place in its
-file, and numeric columns counted into a profile's bins, all in Spark's own (JVM) code.
+file, and numeric columns counted into a profile's bins, all in Spark's own (JVM) code; and a
+Python function (batch scoring's model) run on the executors' Arrow batches.
 
 pyspark is the optional `spark` extra, so it is imported where it is used. Spark 4 runs SQL in
 ANSI mode, which stays on: a bad cast fails instead of quietly becoming NULL.
@@ -9,8 +10,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +25,7 @@ import pyarrow as pa
 from ..contract.stream import CurrentFiles, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import SparkParams
-from . import same_columns, sql
+from . import joined, same_columns, sql
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -87,6 +90,10 @@ def _start(remote: str | None, settings: SparkParams) -> "SparkSession":
     else:
         check_java()
         builder, defaults = builder.master(settings.master), SESSION_DEFAULTS
+        if settings.master.startswith("local"):
+            # The Python workers that run the model (batch scoring): this interpreter, which
+            # has the project's packages, rather than whichever `python3` PATH finds first.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = builder.config(map={**defaults, **settings.config})
     try:
         with warnings.catch_warnings():
@@ -235,8 +242,9 @@ class SparkDialect:
 
 class SparkEngine:
     """The engines' protocol on Spark: the files as the view sql.SOURCE, SQL through
-    spark.sql, bins by Bucketizer in the JVM. Batches for Python (the model, the numeric
-    summaries) come to this process in the files' order: on a cluster they cross the network."""
+    spark.sql, bins by Bucketizer in the JVM. The drift check's batches for Python (the model,
+    the numeric summaries) come to this process in the files' order: on a cluster they cross
+    the network. Batch scoring's model runs on the executors (`mapped`)."""
 
     label = "Spark"
     dialect = SparkDialect()
@@ -288,11 +296,95 @@ class SparkEngine:
             pending.append(table)
             held += table.num_rows
             while held >= chunk_rows:
-                joined = pa.concat_tables(pending)
-                yield joined.slice(0, chunk_rows)
-                pending, held = [joined.slice(chunk_rows)], held - chunk_rows
+                together = pa.concat_tables(pending)
+                yield together.slice(0, chunk_rows)
+                pending, held = [together.slice(chunk_rows)], held - chunk_rows
         if held:
             yield pa.concat_tables(pending)
+
+    def mapped(
+        self,
+        columns: Sequence[str],
+        keep: Sequence[str],
+        apply: Callable[[pa.Table], pa.Table],
+        added: pa.Schema,
+        chunk_rows: int,
+    ) -> Iterator[pa.Table]:
+        """`apply` runs on the executors (mapInArrow), sent there once as a broadcast; the
+        results are kept (memory, then disk) and come back in slices of the files' rows, so
+        this process holds one slice at a time."""
+        from pyspark import StorageLevel
+
+        passed = [*keep, sql.FILE, sql.ROW]
+        names = dict.fromkeys([*columns, *passed])
+        frame = self.frame.select(*(_column(name) for name in names))
+        with shipped(self.spark, apply) as shipped_apply:
+            result = map_batches(frame, passed, shipped_apply, added)
+            result.persist(StorageLevel.MEMORY_AND_DISK)
+            try:
+                for table in ordered_slices(result, chunk_rows):
+                    # Spark's Arrow types may not be apply's (large strings, by a setting).
+                    kept = [table.schema.field(name) for name in passed]
+                    yield table.cast(pa.schema([*kept, *added]))
+            finally:
+                result.unpersist()
+
+
+def _column(name: str) -> "Column":
+    from pyspark.sql import functions as F
+
+    return F.col(SparkDialect().name(name))
+
+
+@contextmanager
+def shipped(spark: "SparkSession", value: Any) -> Iterator[Callable[[], Any]]:
+    """A function giving `value` on an executor: a broadcast (sent to each executor once,
+    unpickled once per Python worker) in classic Spark; under Spark Connect, which has no
+    broadcasts, `value` travels in the function itself."""
+    if type(spark).__module__.startswith("pyspark.sql.connect"):
+        yield lambda: value
+        return
+    broadcast = spark.sparkContext.broadcast(value)
+    try:
+        yield lambda: broadcast.value
+    finally:
+        broadcast.destroy()
+
+
+def map_batches(
+    frame: "DataFrame", passed: list[str], apply: Callable[[], Any], added: pa.Schema
+) -> "DataFrame":
+    """mapInArrow: each Arrow batch of `frame`, its `passed` columns beside apply()'s result."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import StructType
+
+    fields = [frame.schema[name] for name in passed] + from_arrow_schema(added).fields
+
+    def batches(items: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        function = apply()
+        for batch in items:
+            if batch.num_rows:
+                table = pa.Table.from_batches([batch])
+                yield from joined(table, passed, function(table), added).to_batches()
+
+    with warnings.catch_warnings():
+        # Arrow in, Arrow out: Spark converts no pandas data here.
+        warnings.filterwarnings("ignore", PANDAS_WARNING)
+        return frame.mapInArrow(batches, StructType(fields))
+
+
+def ordered_slices(frame: "DataFrame", chunk_rows: int) -> Iterator[pa.Table]:
+    """`frame`'s rows in the files' order, chunk_rows of a file's rows at a time (each a
+    query of the kept rows)."""
+    from pyspark.sql import functions as F
+
+    ends = frame.groupBy(sql.FILE).agg(F.max(sql.ROW)).orderBy(sql.FILE).collect()
+    for file, last in ends:
+        for start in range(0, last + 1, chunk_rows):
+            rows = F.col(sql.ROW).between(start, start + chunk_rows - 1)
+            table = frame.where((F.col(sql.FILE) == file) & rows).toArrow()
+            if table.num_rows:
+                yield table.sort_by(sql.ROW)
 
 
 IPC = "arrow_ipc"  # the column of packed batches

@@ -1,6 +1,7 @@
 """Batch scoring: a CSV or Parquet file (local or on object storage) read in chunks, each chunk
 checked against the model's contract and scored, the predictions written as they are made, so
-memory stays bounded by the chunk size, not the file."""
+memory stays bounded by the chunk size, not the file. With params.yaml's engine duckdb or spark
+the engine reads the file (scoring/on_engine.py); the output is the same."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -9,16 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from ..contract.stream import ContractTally, arrow_chunks, checked_frame, filesystem
+from ..engines import Engine
 from ..errors import CouldNotCheck
 from ..progress import rows_progress
 from .model import ScoringModel
-
-ROW = "row"  # the row's position in the input, when the contract declares no `ids`
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+from .on_engine import scored_on_engine
+from .rows import ROW, input_format, labelled, predicted_columns, require_features
 
 
 @dataclass
@@ -28,24 +28,23 @@ class ScoringSummary:
     findings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def input_format(path: str) -> str:
-    name = path.lower().removesuffix(".gz")
-    for suffix, kind in FORMATS.items():
-        if name.endswith(suffix):
-            return kind
-    raise CouldNotCheck(f"cannot tell whether {path} is CSV or Parquet", "name it .csv or .parquet")
-
-
-def score_file(model: ScoringModel, source: str, output: str, chunk_rows: int) -> ScoringSummary:
-    """Score `source` into the Parquet file `output`; returns the counts. The file appears only
-    when every chunk was scored: a refusal halfway leaves no partial output behind."""
+def score_file(
+    model: ScoringModel,
+    source: str,
+    output: str,
+    chunk_rows: int,
+    engine: Engine | None = None,
+) -> ScoringSummary:
+    """Score `source` into the Parquet file `output`, read by `engine` (None: pyarrow); returns
+    the counts. The file appears only when every chunk was scored: a refusal halfway leaves no
+    partial output behind."""
     fs, inner = filesystem(output)
     if "file" in ((fs.protocol,) if isinstance(fs.protocol, str) else fs.protocol):
         Path(inner).parent.mkdir(parents=True, exist_ok=True)
     partial = f"{inner}.partial"
     try:
         with fs.open(partial, "wb") as handle:
-            summary = _write(model, source, handle, chunk_rows)
+            summary = _write(model, source, handle, chunk_rows, engine)
         fs.mv(partial, inner)
     finally:
         if fs.exists(partial):
@@ -53,22 +52,26 @@ def score_file(model: ScoringModel, source: str, output: str, chunk_rows: int) -
     return summary
 
 
-def _write(model: ScoringModel, source: str, handle: Any, chunk_rows: int) -> ScoringSummary:
+def _write(
+    model: ScoringModel, source: str, handle: Any, chunk_rows: int, engine: Engine | None
+) -> ScoringSummary:
     import pyarrow.parquet as pq
 
     tally, summary = ContractTally(), ScoringSummary()
     scored_at = datetime.now(UTC).replace(microsecond=0)
+    if engine is None:
+        tables = _scored_chunks(model, source, chunk_rows, tally, scored_at)
+    else:
+        tables = scored_on_engine(engine, model, source, chunk_rows, tally, scored_at)
     writer = None
     try:
         with rows_progress(f"scoring {source}") as advance:
-            for table in _chunks(model, source, chunk_rows):
-                frame = checked_frame(table, model.schema, source, tally)
-                scored = _scored(model, frame, table, summary.rows, scored_at)
+            for scored in tables:
                 writer = writer or pq.ParquetWriter(handle, scored.schema)
                 writer.write_table(scored)
-                summary.rows += table.num_rows
+                summary.rows += scored.num_rows
                 summary.chunks += 1
-                advance(table.num_rows)
+                advance(scored.num_rows)
     finally:
         if writer is not None:
             writer.close()  # before the handle closes, whatever happened
@@ -78,38 +81,24 @@ def _write(model: ScoringModel, source: str, handle: Any, chunk_rows: int) -> Sc
     return summary
 
 
+def _scored_chunks(
+    model: ScoringModel, source: str, chunk_rows: int, tally: ContractTally, scored_at: datetime
+) -> Iterator[pa.Table]:
+    start = 0
+    for table in _chunks(model, source, chunk_rows):
+        frame = checked_frame(table, model.schema, source, tally)
+        ids = [name for name in model.schema.ids if name in table.column_names]
+        keys = {name: table.column(name) for name in ids}
+        if not ids:
+            keys[ROW] = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
+        yield labelled(model, keys, predicted_columns(model, frame), scored_at)
+        start += table.num_rows
+
+
 def _chunks(model: ScoringModel, source: str, chunk_rows: int) -> Iterator[pa.Table]:
     try:
         for table in arrow_chunks(source, input_format(source), chunk_rows):
-            missing = [name for name in model.schema.features if name not in table.column_names]
-            if missing:
-                raise CouldNotCheck(
-                    f"{source} lacks the feature columns {', '.join(missing)} that model "
-                    f"{model.version} needs",
-                    "deliver every feature column of schema.yaml (the target may be absent)",
-                )
+            require_features(model, source, table.column_names)
             yield table
     except (OSError, pa.ArrowException, UnicodeDecodeError) as error:
         raise CouldNotCheck(f"cannot read {source}: {error}", "check the path and file") from None
-
-
-def _scored(
-    model: ScoringModel, frame: pd.DataFrame, table: pa.Table, start: int, scored_at: datetime
-) -> pa.Table:
-    """The output rows of one chunk: ids, prediction, probabilities, model version and time."""
-    columns: dict[str, Any] = {}
-    ids = [name for name in model.schema.ids if name in table.column_names]
-    for name in ids:
-        columns[name] = table.column(name)
-    if not ids:
-        columns[ROW] = pa.array(np.arange(start, start + table.num_rows, dtype=np.int64))
-    predictions, probabilities = model.predict(frame)
-    columns["prediction"] = pa.array(predictions)
-    if probabilities is not None:
-        for index, label in enumerate(model.classes or []):
-            columns[f"probability_{label}"] = pa.array(probabilities[:, index])
-    rows = table.num_rows
-    columns["model_version"] = pa.repeat(pa.scalar(model.version, pa.string()), rows)
-    columns["model_commit"] = pa.repeat(pa.scalar(model.commit, pa.string()), rows)
-    columns["scored_at"] = pa.repeat(pa.scalar(scored_at, pa.timestamp("s", tz="UTC")), rows)
-    return pa.table(columns)

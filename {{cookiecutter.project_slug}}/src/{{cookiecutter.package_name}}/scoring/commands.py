@@ -49,15 +49,18 @@ def _predict(args: argparse.Namespace) -> None:
     from ..edge.dvc import use_credentials
     from .batch import score_file
     from .model import load_model
+    from .on_engine import scoring_engine
 
     use_credentials()  # the model's fetch and an object-store input or output use them
-    settings = load_params().score
+    params = load_params()
+    settings = params.score
     model = load_model(model_dir(args))
     date = args.date or datetime.now(UTC).date().isoformat()
     source = (args.input or settings.source).replace("{date}", date)
     output = (args.output or settings.destination).replace("{date}", date)
     output = output.replace("{version}", model.version)
-    summary = score_file(model, source, output, args.chunk_rows or settings.chunk_rows)
+    engine = scoring_engine(params, source)
+    summary = score_file(model, source, output, args.chunk_rows or settings.chunk_rows, engine)
     findings = "; ".join(f"{f['column']} {f['rule']}: {f['rows']} rows" for f in summary.findings)
     line = (
         f"Scored {summary.rows} rows of {source} with {model.version} (commit "
