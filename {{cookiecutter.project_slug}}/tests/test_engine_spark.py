@@ -2,6 +2,7 @@
 against pipeline/profile.py's bin_count_array, read_files' file and row numbers against
 pyarrow's reading of the same files. The `spark` fixture starts one JVM per test process."""
 
+import subprocess
 import sys
 
 import numpy as np
@@ -149,6 +150,40 @@ def test_a_relative_path_is_this_process_folders_not_the_jvms(spark, tmp_path, m
     assert sorted(row["a"] for row in frame.collect()) == [1, 2, 3]
     with pytest.raises(CouldNotCheck, match=r"^nowhere\.parquet not found"):
         engine.read_files(spark, ["nowhere.parquet"], "parquet")
+
+
+def test_the_packing_runs_where_this_project_is_not_installed(spark, tmp_path):
+    """Executors run the packing of streamed batches: pickled as Spark pickles it, it loads and
+    runs in a Python where importing this project fails."""
+    from pyspark import cloudpickle
+
+    package = engine.__name__.partition(".")[0]
+    (tmp_path / "packer.pickle").write_bytes(cloudpickle.dumps(engine.ipc_packer()))
+    script = """
+import importlib.abc, pickle, sys
+import pyarrow as pa
+
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.partition(".")[0] == PACKAGE:
+            raise ModuleNotFoundError(name)
+
+sys.meta_path.insert(0, NotInstalled())
+try:
+    __import__(PACKAGE)
+except ModuleNotFoundError:
+    pass
+else:
+    sys.exit("the project could still be imported")
+pack = pickle.loads(open("packer.pickle", "rb").read())
+(row,) = pack(iter([pa.record_batch(dict(x=[1, 2, 3]))]))
+print(pa.ipc.open_stream(row.column(0)[0].as_py()).read_all().column("x").to_pylist())
+""".replace("PACKAGE", repr(package))
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1, 2, 3]"
 
 
 def test_read_files_refuses_missing_files_and_different_columns(spark, tmp_path):

@@ -288,7 +288,7 @@ class SparkEngine:
         schema = ordered.limit(0).toArrow().schema
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", PANDAS_WARNING)
-            packed = ordered.mapInArrow(_as_ipc, f"{IPC} binary")
+            packed = ordered.mapInArrow(ipc_packer(), f"{IPC} binary")
         pending: list[pa.Table] = []
         held = 0
         for row in packed.toLocalIterator(prefetchPartitions=True):
@@ -390,10 +390,19 @@ def ordered_slices(frame: "DataFrame", chunk_rows: int) -> Iterator[pa.Table]:
 IPC = "arrow_ipc"  # the column of packed batches
 
 
-def _as_ipc(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """On an executor: each batch as one row holding its Arrow IPC stream."""
-    for batch in batches:
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, batch.schema) as writer:
-            writer.write_batch(batch)
-        yield pa.RecordBatch.from_pydict({IPC: [sink.getvalue().to_pybytes()]})
+def ipc_packer() -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The executors' packing: each batch as one row holding its Arrow IPC stream. A closure
+    that imports only pyarrow, so Spark pickles it whole: the executors need not have this
+    project installed to stream the data."""
+    column = IPC
+
+    def pack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as arrow
+
+        for batch in batches:
+            sink = arrow.BufferOutputStream()
+            with arrow.ipc.new_stream(sink, batch.schema) as writer:
+                writer.write_batch(batch)
+            yield arrow.RecordBatch.from_pydict({column: [sink.getvalue().to_pybytes()]})
+
+    return pack
