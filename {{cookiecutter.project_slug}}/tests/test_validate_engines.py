@@ -188,3 +188,27 @@ def test_the_command_validates_parquet_on_the_engine_and_csv_with_pyarrow(
     label = {"duckdb": "DuckDB", "spark": "Spark"}[engine]
     assert f"checking {parquet} on {label}" in caplog.text
     assert "is CSV: validated by pyarrow" in caplog.text
+
+
+def test_a_category_column_of_whole_numbers_is_compared_as_text(
+    tmp_path,
+    project_params,
+    engine,  # noqa: F811
+):
+    """Its cells are text to the contract: 1 is not '01', and a text category is no number."""
+    frame = TYPED_VALID.assign(
+        ratio=TYPED_VALID["ratio"].astype("float64"),
+        spare=np.arange(8, dtype="float64"),
+        note=pd.array([1, 2, 2, 5, None, 2, 2, 2], "Int64"),
+    )
+    schema = SCHEMA.replace(
+        "  note: {dtype: category, nullable: true}",
+        "  note: {dtype: category, nullable: true, categories: ['01', x, 2]}",
+    )
+    source = tmp_path / "raw.parquet"
+    frame.to_parquet(source, index=False)
+    (tmp_path / "schema.yaml").write_text(schema)
+    expected = answers(tmp_path, source)
+    found = {(v["column"], v["rule"]): v for v in yaml.safe_load(expected[0])["violations"]}
+    assert found[("note", "category")]["examples"] == ["1", "5"]
+    assert answers(tmp_path, source, engine_checker(on(project_params, engine))) == expected
