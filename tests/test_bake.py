@@ -95,6 +95,7 @@ src/{package}/engines/contract.py
 src/{package}/engines/duckdb.py
 src/{package}/engines/findings.py
 src/{package}/engines/spark.py
+src/{package}/engines/spark_executors.py
 src/{package}/engines/sql.py
 src/{package}/errors.py
 src/{package}/ops/__init__.py

@@ -14,6 +14,7 @@ from conftest import SPARK_SETTINGS
 
 from {{ cookiecutter.package_name }}.binning import bin_count_array
 from {{ cookiecutter.package_name }}.engines import spark as engine
+from {{ cookiecutter.package_name }}.engines import spark_executors
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck, ProjectError
 from {{ cookiecutter.package_name }}.params import SparkParams
 
@@ -158,7 +159,7 @@ def test_the_packing_runs_where_this_project_is_not_installed(spark, tmp_path):
     from pyspark import cloudpickle
 
     package = engine.__name__.partition(".")[0]
-    (tmp_path / "packer.pickle").write_bytes(cloudpickle.dumps(engine.ipc_packer()))
+    (tmp_path / "packer.pickle").write_bytes(cloudpickle.dumps(spark_executors.ipc_packer()))
     script = """
 import importlib.abc, pickle, sys
 import pyarrow as pa

@@ -17,7 +17,7 @@ those of that CSV.
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -48,7 +48,7 @@ from .rules import (
     value_violation,
 )
 from .schema import Column, Schema, load_schema
-from .stream import suffix_format
+from .stream import rechunked, suffix_format
 
 LOGGER = logging.getLogger(__name__)
 COMPRESSION = "snappy"
@@ -203,27 +203,12 @@ def write_tables(tables: Iterable[pa.Table], schema: Schema, output: str | Path)
     the same row groups (ROW_GROUP_ROWS each), so the same bytes."""
     target = validated_schema(schema)
     with pq.ParquetWriter(output, target, compression=COMPRESSION) as writer:
-        for group in row_groups(tables, ROW_GROUP_ROWS):
+        for group in rechunked(tables, ROW_GROUP_ROWS):
             arrays = [
                 typed_values(group.column(name), column, target.field(name).type)
                 for name, column in schema.columns.items()
             ]
             writer.write_table(pa.Table.from_arrays(arrays, schema=target))
-
-
-def row_groups(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:
-    """The tables' rows again, `rows` at a time (the last group fewer)."""
-    pending: list[pa.Table] = []
-    held = 0
-    for table in tables:
-        pending.append(table)
-        held += table.num_rows
-        while held >= rows:
-            joined = pa.concat_tables(pending)
-            yield joined.slice(0, rows)
-            pending, held = [joined.slice(rows)], held - rows
-    if held:
-        yield pa.concat_tables(pending)
 
 
 # --- the stage --------------------------------------------------------------------------------
