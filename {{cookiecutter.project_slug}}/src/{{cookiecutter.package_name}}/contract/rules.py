@@ -96,7 +96,7 @@ def beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
     decides."""
     if numbers.dtype.kind in "iu":
         return numbers > INT64_MAX  # to_numeric's int64 or uint64: exact
-    beyond = floatsbeyond_int64(numbers)
+    beyond = floats_beyond_int64(numbers)
     edge = numbers.abs() == 2.0**63
     if edge.any():
         cells = zip(text[edge], numbers[edge], strict=True)
@@ -104,7 +104,7 @@ def beyond_int64(text: pd.Series, numbers: pd.Series) -> pd.Series:
     return beyond
 
 
-def floatsbeyond_int64(numbers: Any) -> Any:
+def floats_beyond_int64(numbers: Any) -> Any:
     """Which float64s (a Series or array) an int64 cannot hold: from 2**63 up, below -2**63."""
     return (numbers >= 2.0**63) | (numbers < -(2.0**63))
 
@@ -146,7 +146,7 @@ def may_break(numbers: npt.NDArray[Any], column: Column) -> npt.NDArray[np.bool_
         mask |= ~np.isfinite(numbers)
         if column.dtype == "integer":
             mask |= numbers != np.round(numbers)
-            mask |= floatsbeyond_int64(numbers)
+            mask |= floats_beyond_int64(numbers)
     if column.min is not None:
         mask |= numbers < column.min
     if column.max is not None:

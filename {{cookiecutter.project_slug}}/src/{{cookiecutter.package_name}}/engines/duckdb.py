@@ -58,7 +58,7 @@ class DuckdbEngine:
                 self.connection.register_filesystem(filesystem(path)[0])
         if len(files.paths) > 1:
             same_columns(files.paths, [self._columns(path) for path in files.paths])
-        listed = ", ".join(_text(path) for path in files.paths)
+        listed = ", ".join(sql.text(path) for path in files.paths)
         # can_have_nan: Parquet's min/max leave NaN out, and DuckDB otherwise trusts them to say
         # a column has none: isnan() over NaNs written by Arrow, Spark or DuckDB came out false
         # (duckdb/duckdb#25521).
@@ -77,7 +77,9 @@ class DuckdbEngine:
         }
 
     def _columns(self, path: str) -> set[str]:
-        described = self.connection.execute(f"DESCRIBE SELECT * FROM read_parquet({_text(path)})")
+        described = self.connection.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({sql.text(path)})"
+        )
         return {row[0] for row in described.fetchall()}
 
     def query(self, text: str) -> list[tuple[Any, ...]]:
@@ -116,7 +118,3 @@ class DuckdbEngine:
         passed = [*keep, sql.FILE, sql.ROW]
         for table in self.chunks(list(dict.fromkeys([*columns, *passed])), chunk_rows):
             yield joined(table, passed, apply(table), added)
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

@@ -10,18 +10,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..contract.stream import suffix_format
 from ..errors import CouldNotCheck
 from .model import ScoringModel
 
 ROW = "row"  # the row's position in the input, when the contract declares no `ids`
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def input_format(path: str) -> str:
-    name = path.lower().removesuffix(".gz")
-    for suffix, kind in FORMATS.items():
-        if name.endswith(suffix):
-            return kind
+    found = suffix_format(path)
+    if found is not None:
+        return found
     raise CouldNotCheck(f"cannot tell whether {path} is CSV or Parquet", "name it .csv or .parquet")
 
 
