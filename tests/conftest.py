@@ -6,6 +6,7 @@ answers is baked once per session; tests that change a project work on a copy.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,13 @@ def dvc(*args, cwd, check=True):
 
 
 DEFAULT_TASK = DEFAULTS["task"][0]
+
+# The generated suite's DuckDB and Spark tests (its `engines` marker) are tests of code: they
+# build their own data for the project's task, and half the suite's time is theirs (a JVM).
+# They run once per task: in the smoke workflow's default bake (test_smoke_workflow) and in
+# test_generated_test_suite_passes for the other tasks. The suite's other runs leave them out.
+WITHOUT_ENGINE_TESTS = {"PYTEST_ADDOPTS": "-m 'not engines'"}
+ENGINE_TESTS_LEFT_OUT = re.compile(r"\d+ deselected")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,16 @@ import pytest
 import yaml
 from combinations import CHOICES, COMBINATIONS
 from configobj import ConfigObj
-from conftest import DEFAULTS, TEMPLATE, VENV_BIN, bake, dvc, resolved_answers, run
+from conftest import (
+    DEFAULTS,
+    ENGINE_TESTS_LEFT_OUT,
+    TEMPLATE,
+    VENV_BIN,
+    bake,
+    dvc,
+    resolved_answers,
+    run,
+)
 from packaging.requirements import Requirement
 
 # Every file `git ls-files` lists in a baked project, whatever the answers ({package} is the
@@ -352,6 +361,8 @@ def test_generated_test_suite_passes(combination, project_copy):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert re.search(r"\d+ passed", result.stdout), result.stdout
+    # This task's one run of the generated suite's engine tests (WITHOUT_ENGINE_TESTS).
+    assert not ENGINE_TESTS_LEFT_OUT.search(result.stdout), result.stdout
 
 
 WORKFLOW_SETTING = re.compile(r"\$\{\{[^}]*?\b(secrets|vars)\.([A-Za-z0-9_]+)")

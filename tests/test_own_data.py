@@ -5,7 +5,7 @@ import random
 import sys
 
 from combinations import COMBINATIONS
-from conftest import dvc, project_env, resolved_answers, run
+from conftest import WITHOUT_ENGINE_TESTS, dvc, project_env, resolved_answers, run
 
 MULTICLASS = next(a for a in COMBINATIONS.values() if a.get("task") == "multiclass_classification")
 COLOURS = ("red", "green", "yellow")
@@ -43,7 +43,7 @@ def test_own_csv_then_every_command_and_the_projects_tests(baked, project_copy):
     suite = run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         project,
-        env=env,
+        env={**env, **WITHOUT_ENGINE_TESTS},  # the engines' tests build their own data
         check=False,
     )
     assert suite.returncode == 0, suite.stdout[-6000:] + suite.stderr[-2000:]

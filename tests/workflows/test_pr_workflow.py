@@ -10,7 +10,7 @@ import re
 
 import pytest
 import yaml
-from conftest import dvc
+from conftest import ENGINE_TESTS_LEFT_OUT, WITHOUT_ENGINE_TESTS, dvc
 from github_in_a_box.origin import git
 from mermaid import assert_charts_drawn_as_written
 
@@ -106,10 +106,11 @@ def test_a_pr_that_improves_the_model_gets_one_report(pr_box, tmp_path):
     )
     event = open_pr(box, clone, "better-model")
 
-    result = box.run(event, "pr.yml")
+    result = box.run(event, "pr.yml", env=WITHOUT_ENGINE_TESTS)
 
     print(f"\nact wall time, pr.yml (params change, retrain): {result.seconds:.0f} s")
     assert result.ok, result.report()
+    assert ENGINE_TESTS_LEFT_OUT.search(result.job("checks").step("Test").text)
     assert result.job("report").outcomes == dict.fromkeys(REPORT_STEPS, "success")
     assert result.job("checks").outcomes == dict.fromkeys(CHECKS_STEPS, "success")
     # CML comes from npm at the Makefile's CML_VERSION (the recording npm refuses an unpinned
@@ -175,7 +176,7 @@ def test_a_params_change_below_the_gate_is_reported_then_fails(pr_box):
     )
     event = open_pr(box, clone, "worse-model")
 
-    result = box.run(event, "pr.yml")
+    result = box.run(event, "pr.yml", env=WITHOUT_ENGINE_TESTS)
 
     # The report is posted, then its gate fails; the project's model-quality test fails too.
     assert sorted(result.failed_steps) == [("checks", "Test"), ("report", "Quality gate")], (

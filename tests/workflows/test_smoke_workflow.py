@@ -4,7 +4,7 @@ when an edit gives zizmor a finding."""
 
 import pytest
 import yaml
-from conftest import DEFAULTS
+from conftest import DEFAULTS, ENGINE_TESTS_LEFT_OUT, WITHOUT_ENGINE_TESTS
 from github_in_a_box.origin import git
 
 STEPS = [
@@ -30,6 +30,8 @@ def test_smoke_workflow_passes_on_push_to_main(baked, github_box, record_propert
     assert result.ok, result.report()
     job = result.job("smoke")
     assert job.outcomes == dict.fromkeys(STEPS, "success")
+    # The default task's one run of the generated suite's engine tests (WITHOUT_ENGINE_TESTS).
+    assert not ENGINE_TESTS_LEFT_OUT.search(job.step("Test").text)
     assert f"Python {DEFAULTS['python_version'][0]}." in job.step("Set up Python").text
     # `make pipeline` ends with `dvc metrics show`: the gated metric was computed.
     metric = yaml.safe_load((project / "params.yaml").read_text())["gate"]["metric"]
@@ -45,10 +47,13 @@ def test_the_training_job_runs_on_a_self_hosted_label_list(baked, github_box):
     project = baked(training_runner="self-hosted,linux,x64,gpu")
     github_box.publish(project)
 
-    result = github_box.run(github_box.push_event("main"), "ci.yml", job="smoke")
+    result = github_box.run(
+        github_box.push_event("main"), "ci.yml", job="smoke", env=WITHOUT_ENGINE_TESTS
+    )
 
     assert result.ok, result.report()
     assert result.job("smoke").outcomes == dict.fromkeys(STEPS, "success")
+    assert ENGINE_TESTS_LEFT_OUT.search(result.job("smoke").step("Test").text)
 
 
 def break_params(project):

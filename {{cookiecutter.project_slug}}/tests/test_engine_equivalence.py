@@ -23,6 +23,8 @@ from {{ cookiecutter.package_name }}.errors import CouldNotCheck
 from {{ cookiecutter.package_name }}.pipeline import ranks
 from {{ cookiecutter.package_name }}.pipeline.profile import profile_file
 
+pytestmark = pytest.mark.engines  # pyproject.toml's markers say why
+
 ENGINES = ["duckdb", "spark"]
 
 
@@ -93,6 +95,31 @@ def test_nans_stored_as_values_are_missing_alike(workspace, tmp_path, engine):  
     documents = each_engine(params, engine, current, tmp_path)
     assert documents["pyarrow"]["status"] != "could_not_check", documents["pyarrow"]["problem"]
     assert documents[engine] == documents["pyarrow"]
+
+
+def test_numbers_stored_as_integers_are_checked_alike(workspace, tmp_path, engine):  # noqa: F811
+    """Float columns stored as int32 and integer columns as int16: the engines skip the type
+    checks such storage cannot fail, and find the rest (nulls, ranges, categories) alike,
+    with examples written as the contract types them."""
+    params, schema = workspace
+    frame = demo_like(schema, 7)
+    arrays = {}
+    for name, column in schema.columns.items():
+        if column.is_numeric and column.dtype != "category":
+            stored = pa.int32() if column.dtype == "float" else pa.int16()
+            arrays[name] = pa.array(frame[name].astype(float).round(), stored, from_pandas=True)
+        else:
+            arrays[name] = pa.array(frame[name].astype(object), pa.string(), from_pandas=True)
+    current = tmp_path / "current"
+    current.mkdir()
+    pq.write_table(pa.table(arrays), current / "part-1.parquet", row_group_size=700)
+    documents = each_engine(params, engine, current, tmp_path)
+    expected = documents["pyarrow"]
+    assert expected["status"] != "could_not_check", expected["problem"]
+    floats = {name for name, column in schema.columns.items() if column.dtype == "float"}
+    found = {(item["column"], item["rule"]) for item in expected["contract"]}
+    assert any((name, "out_of_range") in found for name in floats), found
+    assert documents[engine] == expected
 
 
 def test_values_of_the_wrong_type_are_refused_alike(workspace, tmp_path, engine):  # noqa: F811

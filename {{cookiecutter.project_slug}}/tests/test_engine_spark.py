@@ -18,6 +18,8 @@ from {{ cookiecutter.package_name }}.engines import spark_executors
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck, ProjectError
 from {{ cookiecutter.package_name }}.params import SparkParams
 
+pytestmark = pytest.mark.engines  # pyproject.toml's markers say why
+
 ROWS = 300
 SEEDS = range(8)
 ZERO_DOWN, ZERO_UP = np.nextafter(0.0, -1.0), np.nextafter(0.0, 1.0)

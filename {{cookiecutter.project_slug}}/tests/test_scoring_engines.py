@@ -19,6 +19,8 @@ from {{ cookiecutter.package_name }}.scoring.batch import score_file
 from {{ cookiecutter.package_name }}.scoring.model import load_model
 from {{ cookiecutter.package_name }}.scoring.on_engine import scoring_engine
 
+pytestmark = pytest.mark.engines  # pyproject.toml's markers say why
+
 CHUNK_ROWS = 700  # several chunks (Spark: several slices) per file
 
 

@@ -28,6 +28,8 @@ from {{ cookiecutter.package_name }}.errors import ProjectError
 from {{ cookiecutter.package_name }}.pipeline import validate_on_engine
 from {{ cookiecutter.package_name }}.pipeline.validate_on_engine import engine_checker
 
+pytestmark = pytest.mark.engines  # pyproject.toml's markers say why
+
 
 def answers(tmp_path, source, checker=None):
     """(report, validated Parquet's bytes or None, error text or None)."""
@@ -125,6 +127,25 @@ def test_many_rows_breaking_every_rule_are_reported_alike(
     assert {("age", "dtype"), ("age", "out_of_range"), ("score", "out_of_range")} <= rules
     assert {("city", "category"), ("y", "category"), ("spare", "all_null")} <= rules
     assert ("extra", "extra_column") in rules
+    assert found == expected
+
+
+def test_numbers_stored_as_integers_validate_alike(tmp_path, project_params, engine):  # noqa: F811
+    """A float column stored as int32 and an integer one as int16: the type checks such storage
+    cannot fail are skipped, and the report (examples as the contract types them) and the
+    written file are pyarrow's."""
+    table = many_rows()
+    score = table.column("score").to_numpy(zero_copy_only=False) * 3
+    score = np.round(np.where(np.isinf(score), np.nan, score))
+    ages = table.column("age").to_numpy(zero_copy_only=False)
+    ages = np.where(np.isinf(ages) | (np.abs(ages) > 200), np.nan, ages)
+    table = table.set_column(3, "score", pa.array(score, pa.int32(), from_pandas=True))
+    table = table.set_column(1, "age", pa.array(np.round(ages), pa.int16(), from_pandas=True))
+    expected, found = both(tmp_path, table, project_params, engine)
+    report = yaml.safe_load(expected[0])
+    rules = {(item["column"], item["rule"]) for item in report["violations"]}
+    assert {("age", "out_of_range"), ("score", "out_of_range")} <= rules
+    assert ("age", "dtype") not in rules
     assert found == expected
 
 

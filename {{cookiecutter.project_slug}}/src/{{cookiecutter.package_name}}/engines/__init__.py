@@ -15,7 +15,13 @@ from ..errors import CouldNotCheck
 from ..params import Params
 from . import sql
 
-Kind = str  # "number" | "text": how the engine typed a column of the data
+# How the engine typed a column of the data: "integer" (stored as whole numbers within int64:
+# no NaN, infinity, fraction or overflow to look for), "number" (other numbers) or "text".
+Kind = str
+
+
+def kind_of_number(integer: bool) -> Kind:
+    return "integer" if integer else "number"
 
 
 class Engine(Protocol):

@@ -21,6 +21,11 @@ class Rule:
     column: Column
     rule: str
     condition: str
+    counted: str = ""  # how the summary query counts it, where not sql.counted(condition)
+
+    @property
+    def count_sql(self) -> str:
+        return self.counted or sql.counted(self.condition)
 
 
 def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
@@ -40,19 +45,33 @@ def rules_of(engine: Engine, column: Column, kind: Kind) -> list[Rule]:
         listed = ", ".join(sql.double(float(value)) for value in column.categories or ())
     valid = f"NOT {missing}"
     if column.is_numeric:
-        infinite = f"abs({comparable}) = {sql.double(math.inf)}"
-        fraction = f" OR {comparable} % {sql.double(1.0)} <> {sql.double(0.0)}"
-        not_int64 = f"{fraction} OR {sql.beyond_int64(dialect, column.name)}"
-        wrong = f"({infinite}{not_int64 if column.dtype == 'integer' else ''})"
-        found.append(Rule(column, "dtype", f"{valid} AND {wrong}"))
-        valid = f"{valid} AND NOT {wrong}"
+        wrong = wrong_type(dialect, column, comparable, kind)
+        if wrong is not None:
+            found.append(Rule(column, "dtype", f"{valid} AND {wrong}"))
+            valid = f"{valid} AND NOT {wrong}"
         bounds = [f"{comparable} < {sql.double(column.min)}"] if column.min is not None else []
         bounds += [f"{comparable} > {sql.double(column.max)}"] if column.max is not None else []
         if bounds:
             found.append(Rule(column, "out_of_range", f"{valid} AND ({' OR '.join(bounds)})"))
     if column.categories is not None:
-        found.append(Rule(column, "category", f"{valid} AND NOT {comparable} IN ({listed})"))
+        condition = f"{valid} AND NOT {comparable} IN ({listed})"
+        counted = sql.counted_outside(comparable, valid, listed)
+        found.append(Rule(column, "category", condition, counted))
     return found
+
+
+def wrong_type(dialect: sql.Dialect, column: Column, comparable: str, kind: Kind) -> str | None:
+    """The present values breaking a number column's dtype rule: infinities, and for an
+    integer column fractions and numbers beyond int64. None where the engine stores the column
+    as int64 integers, which hold none of them (and the check would cost a third of the
+    query)."""
+    if kind == "integer":
+        return None
+    infinite = f"abs({comparable}) = {sql.double(math.inf)}"
+    if column.dtype != "integer":
+        return f"({infinite})"
+    fraction = f"{comparable} % {sql.double(1.0)} <> {sql.double(0.0)}"
+    return f"({infinite} OR {fraction} OR {sql.beyond_int64(dialect, column.name)})"
 
 
 @dataclass
@@ -81,20 +100,21 @@ def count_contract(
         if name in kinds
         for rule in rules_of(engine, schema.columns[name], kinds[name])
     ]
-    aggregates = [
-        sql.count_where(f"c{index}", sql.missing(engine.dialect, name, kinds[name] == "number"))
-        for index, name in enumerate(present)
+    missing = [
+        sql.counted(sql.missing(engine.dialect, name, kinds[name] == "number")) for name in present
     ]
-    aggregates += [sql.count_where(f"r{index}", rule.condition) for index, rule in enumerate(rules)]
+    # Counted once: a required column's null rule is its missing values.
+    counting = list(dict.fromkeys([*missing, *(rule.count_sql for rule in rules)]))
+    aggregates = [sql.Aggregate(f"n{index}", text) for index, text in enumerate(counting)]
     values = engine.query(sql.select(aggregates))[0]
-    counts = dict(zip(["rows_", *(item.alias for item in aggregates)], values, strict=True))
+    counts = dict(zip(["rows_", *counting], values, strict=True))
     found = ContractCounts(
         rows=int(counts["rows_"]),
-        missing={name: int(counts[f"c{index}"] or 0) for index, name in enumerate(present)},
+        missing={name: int(counts[text] or 0) for name, text in zip(present, missing, strict=True)},
     )
     empty = set(found.empty)
-    for index, rule in enumerate(rules):
-        count = int(counts[f"r{index}"] or 0)
+    for rule in rules:
+        count = int(counts[rule.count_sql] or 0)
         if count and rule.column.name not in empty:
             found.broken.append((rule, count))
     return found

@@ -16,9 +16,14 @@ from ..binning import bin_count_array
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DuckdbParams
-from . import joined, same_columns, sql
+from . import Kind, joined, kind_of_number, same_columns, sql
 
-NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT")
+NUMBER_TYPES = (*INTEGER_TYPES, "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+
+
+def kind_of(stored: str) -> Kind:
+    return kind_of_number(stored in INTEGER_TYPES) if stored in NUMBER_TYPES else "text"
 
 
 class DuckdbDialect:
@@ -46,7 +51,7 @@ class DuckdbEngine:
             config["memory_limit"] = settings.memory_limit
         self.connection = duckdb.connect(config=config)
 
-    def register(self, files: CurrentFiles) -> dict[str, str]:
+    def register(self, files: CurrentFiles) -> dict[str, Kind]:
         formats = {format_of(path, files.format) for path in files.paths}
         if formats != {"parquet"}:
             raise CouldNotCheck(
@@ -71,8 +76,8 @@ class DuckdbEngine:
         )
         described = self.connection.execute(f"DESCRIBE {sql.SOURCE}").fetchall()
         return {
-            name: "number" if kind.split("(")[0] in NUMBER_TYPES else "text"
-            for name, kind, *_ in described
+            name: kind_of(stored.split("(")[0])
+            for name, stored, *_ in described
             if name not in (sql.FILE, sql.ROW)
         }
 

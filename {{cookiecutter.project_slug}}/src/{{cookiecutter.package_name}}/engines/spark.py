@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..contract.stream import CurrentFiles, format_of, is_url, rechunked
 from ..errors import CouldNotCheck, ProjectError
 from ..params import SparkParams
-from . import same_columns, sql
+from . import Kind, kind_of_number, same_columns, sql
 from .spark_executors import IPC, PANDAS_WARNING, ipc_packer, map_batches, ordered_slices, shipped
 
 if TYPE_CHECKING:
@@ -249,8 +249,8 @@ class SparkEngine:
     def __init__(self, settings: SparkParams) -> None:
         self.spark = spark_session(settings)
 
-    def register(self, files: CurrentFiles) -> dict[str, str]:
-        from pyspark.sql.types import NumericType
+    def register(self, files: CurrentFiles) -> dict[str, Kind]:
+        from pyspark.sql.types import ByteType, IntegerType, LongType, NumericType, ShortType
 
         formats = {format_of(path, files.format) for path in files.paths}
         if len(formats) != 1:
@@ -259,8 +259,11 @@ class SparkEngine:
             )
         self.frame = read_files(self.spark, list(files.paths), formats.pop())
         self.frame.createOrReplaceTempView(sql.SOURCE)
+        integers = (ByteType, ShortType, IntegerType, LongType)
         return {
-            field.name: "number" if isinstance(field.dataType, NumericType) else "text"
+            field.name: kind_of_number(isinstance(field.dataType, integers))
+            if isinstance(field.dataType, NumericType)
+            else "text"
             for field in self.frame.schema.fields
             if field.name not in (sql.FILE, sql.ROW)
         }
