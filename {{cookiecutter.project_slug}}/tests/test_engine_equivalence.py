@@ -204,6 +204,32 @@ def test_files_with_different_columns_are_refused(workspace, tmp_path, engine): 
     )
 
 
+# The names each engine gives its own columns of a row's file and position (or reads them from).
+OWN_COLUMNS = {
+    "duckdb": ["_file", "_row", "filename", "file_row_number"],
+    "spark": ["_file", "_row", "_metadata"],
+}
+
+
+def test_a_column_named_as_an_engines_own_is_refused(workspace, tmp_path, engine):  # noqa: F811
+    """A data column named as one the engine adds would be confused with it: refused, naming
+    the file, the column and the way out. The pyarrow path adds none and checks the file."""
+    params, schema = workspace
+    frame = demo_like(schema, 8)
+    for name in OWN_COLUMNS[engine]:
+        current = tmp_path / name / "current"
+        current.mkdir(parents=True)
+        write_parquet(frame, schema, current / "part-1.parquet")
+        table = pq.read_table(current / "part-1.parquet")
+        table = table.append_column(name, pa.array(range(table.num_rows), pa.int64()))
+        pq.write_table(table, current / "part-1.parquet")
+        documents = each_engine(params, engine, current, tmp_path / name)
+        assert documents["pyarrow"]["status"] != "could_not_check", documents["pyarrow"]
+        problem = documents[engine]["problem"]
+        assert f"part-1.parquet has a column named {name!r}" in problem, problem
+        assert "engine: pyarrow" in documents[engine]["fix"], documents[engine]
+
+
 def test_tail_sums_do_not_depend_on_the_order_of_the_values():
     rng = np.random.default_rng(5)
     distances = np.concatenate([rng.exponential(3.0, 10_000), [1e-30, 7e5, 0.0]])

@@ -67,9 +67,11 @@ def summarize_current(
     check_kinds(engine, schema, kinds)
     present = [name for name in profile["columns"] if name in kinds]
     counts = check_contract(engine, files, schema, present, kinds, tally)
-    stream = Stream(engine, files, schema, kinds, chunk_rows, keep)
     numeric = {name: spec for name, spec in profile["columns"].items() if spec["kind"] == "numeric"}
     streamed = {**profile, "columns": {name: numeric[name] for name in present if name in numeric}}
+    # The model reads every column; the binning, the numeric ones (the engine counts the rest).
+    needed = present if predict is not None else list(streamed["columns"])
+    stream = Stream(engine, files, schema, kinds, chunk_rows, keep, tuple(needed))
     summary = summarize_batches(streamed, stream.frames(), predict)
     for name in present:
         if name not in numeric:
@@ -81,8 +83,8 @@ def summarize_current(
 @dataclass(frozen=True)
 class Stream:
     """The current data as the engine streams it to Python, typed by the contract as
-    checked_frame types it (typed_chunk): the schema's columns it has, and the `keep` columns
-    (keys the labels join on) as text."""
+    checked_frame types it (typed_chunk): the schema's columns it has (those `needed`), and
+    the `keep` columns (keys the labels join on) as text."""
 
     engine: Engine
     files: CurrentFiles
@@ -90,6 +92,7 @@ class Stream:
     kinds: dict[str, Kind]
     chunk_rows: int
     keep: tuple[str, ...]
+    needed: tuple[str, ...] = ()  # the schema's columns to stream (all it has: empty)
 
     def frames(self) -> Iterator[pd.DataFrame]:
         from ..contract.stream import typed_chunk
@@ -100,7 +103,8 @@ class Stream:
                     f"the current data has no {name} column to join the labels on",
                     "key drift.labels by columns the current data has",
                 )
-        columns = [name for name in self.schema.columns if name in self.kinds]
+        wanted = self.needed or tuple(self.schema.columns)
+        columns = [name for name in self.schema.columns if name in self.kinds and name in wanted]
         columns += [name for name in self.keep if name not in columns]
         for table in self.engine.chunks(columns, self.chunk_rows):
             frame = typed_chunk(table, self.schema)  # the engine checked the contract

@@ -91,6 +91,19 @@ def same_columns(paths: Sequence[str], columns: Sequence[set[str]]) -> None:
             )
 
 
+def no_reserved_columns(label: str, path: str, names: set[str], reserved: Sequence[str]) -> None:
+    """CouldNotCheck if a file has a column named as one the engine adds to track each row's
+    file and position (sql.FILE, sql.ROW, the engine's own): the two would be confused."""
+    clashing = [name for name in reserved if name in names]
+    if clashing:
+        raise CouldNotCheck(
+            f"{path} has a column named {clashing[0]!r}, a name the {label} engine gives its "
+            "own column of each row's file or position",
+            "rename that column in the data (and schema.yaml), or check it with engine: "
+            "pyarrow in params.yaml",
+        )
+
+
 def open_engine(params: Params) -> Engine:
     """The engine params.yaml names (not pyarrow, which needs none)."""
     if params.engine == "duckdb":

@@ -16,8 +16,10 @@ from ..binning import bin_count_array
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DuckdbParams
-from . import Kind, joined, kind_of_number, same_columns, sql
+from . import Kind, joined, kind_of_number, no_reserved_columns, same_columns, sql
 
+# The columns the view adds, and those read_parquet adds for them.
+RESERVED = (sql.FILE, sql.ROW, "filename", "file_row_number")
 INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT")
 NUMBER_TYPES = (*INTEGER_TYPES, "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
 
@@ -61,8 +63,10 @@ class DuckdbEngine:
         for path in files.paths:
             if is_url(path):
                 self.connection.register_filesystem(filesystem(path)[0])
-        if len(files.paths) > 1:
-            same_columns(files.paths, [self._columns(path) for path in files.paths])
+        columns = [self._columns(path) for path in files.paths]
+        for path, names in zip(files.paths, columns, strict=True):
+            no_reserved_columns(self.label, path, names, RESERVED)
+        same_columns(files.paths, columns)
         listed = ", ".join(sql.text(path) for path in files.paths)
         # can_have_nan: Parquet's min/max leave NaN out, and DuckDB otherwise trusts them to say
         # a column has none: isnan() over NaNs written by Arrow, Spark or DuckDB came out false

@@ -24,7 +24,7 @@ import pyarrow as pa
 from ..contract.stream import CurrentFiles, format_of, is_url, rechunked
 from ..errors import CouldNotCheck, ProjectError
 from ..params import SparkParams
-from . import Kind, kind_of_number, same_columns, sql
+from . import Kind, kind_of_number, no_reserved_columns, same_columns, sql
 from .spark_executors import IPC, PANDAS_WARNING, ipc_packer, map_batches, ordered_slices, shipped
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def check_java() -> None:
 
 def read_files(spark: "SparkSession", paths: list[str], file_format: str) -> "DataFrame":
     """The files (paths or URLs Spark reads; "parquet" or "csv", CSV cells as text) as one
-    DataFrame, plus `_file` (int: the file's index in `paths`) and `_row` (long: the row's
+    DataFrame, plus sql.FILE (int: the file's index in `paths`) and sql.ROW (long: the row's
     0-based position within its file), so examples can be listed in the order the files hold.
 
     Each file is read on its own and the reads appended: Spark then knows a row's file
@@ -134,7 +134,9 @@ def read_files(spark: "SparkSession", paths: list[str], file_format: str) -> "Da
     frames = []
     for index, path in enumerate(paths):
         frame, row = _read_one(spark, path, file_format)
-        frames.append(frame.select("*", F.lit(index).alias("_file"), row.alias("_row")))
+        # _metadata: a data column of that name hides Spark's, which holds the row's position.
+        no_reserved_columns("Spark", path, set(frame.columns), (sql.FILE, sql.ROW, "_metadata"))
+        frames.append(frame.select("*", F.lit(index).alias(sql.FILE), row.alias(sql.ROW)))
     same_columns(paths, [set(frame.columns) for frame in frames])
     return reduce(lambda first, second: first.unionByName(second), frames)
 
