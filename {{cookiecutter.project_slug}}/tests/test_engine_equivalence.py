@@ -6,6 +6,7 @@ same refusal for data of the wrong type."""
 import contextlib
 import importlib.util
 import json
+import threading
 from decimal import Decimal
 
 import numpy as np
@@ -19,6 +20,7 @@ from test_drift_equivalence import demo_like, workspace, write_parquet  # noqa: 
 from {{ cookiecutter.package_name }} import paths
 from {{ cookiecutter.package_name }}.drift import check
 from {{ cookiecutter.package_name }}.drift.tails import FRACTION_BITS, TailSum, fixed_point_parts
+from {{ cookiecutter.package_name }}.engines import read_ahead
 from {{ cookiecutter.package_name }}.errors import CouldNotCheck
 from {{ cookiecutter.package_name }}.pipeline import ranks
 from {{ cookiecutter.package_name }}.pipeline.profile import profile_file
@@ -228,6 +230,26 @@ def test_a_column_named_as_an_engines_own_is_refused(workspace, tmp_path, engine
         problem = documents[engine]["problem"]
         assert f"part-1.parquet has a column named {name!r}" in problem, problem
         assert "engine: pyarrow" in documents[engine]["fix"], documents[engine]
+
+
+def test_reading_ahead_keeps_the_order_the_errors_and_stops_with_the_reader():
+    def items(fail_after=None):
+        for number in range(5):
+            if number == fail_after:
+                raise OSError("the file went away")
+            yield number
+
+    assert list(read_ahead(items())) == [0, 1, 2, 3, 4]
+    read = []
+    with pytest.raises(OSError, match="went away"):
+        for item in read_ahead(items(fail_after=3)):
+            read.append(item)
+    assert read == [0, 1, 2]  # the error comes where its item would have
+    before = threading.active_count()
+    ahead = read_ahead(items())
+    assert next(ahead) == 0
+    ahead.close()  # a reader that stops early
+    assert threading.active_count() == before
 
 
 def test_tail_sums_do_not_depend_on_the_order_of_the_values():

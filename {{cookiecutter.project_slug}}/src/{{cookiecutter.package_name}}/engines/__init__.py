@@ -3,8 +3,10 @@ or spark (pyarrow, the default, is the drift package's own chunked reader). The 
 the statistics, the decision and the reports are the same Python for all of them. Batch
 scoring's model runs where the engine runs Python (`Engine.mapped`)."""
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from queue import Full, Queue
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,7 @@ from . import sql
 # How the engine typed a column of the data: "integer" (stored as whole numbers within int64:
 # no NaN, infinity, fraction or overflow to look for), "number" (other numbers) or "text".
 Kind = str
+T = TypeVar("T")
 
 
 def kind_of_number(integer: bool) -> Kind:
@@ -53,8 +56,11 @@ class Engine(Protocol):
         bin_count_array counts them."""
         ...
 
-    def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
-        """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time."""
+    def chunks(
+        self, columns: Sequence[str], chunk_rows: int, flags: Sequence[str] = ()
+    ) -> Iterator[pa.Table]:
+        """sql.SOURCE's columns in the files' order, at most chunk_rows rows at a time, then
+        each of the `flags` conditions as a boolean column (read by position)."""
         ...
 
     def mapped(
@@ -70,6 +76,47 @@ class Engine(Protocol):
         `added` says, in the files' order, at most chunk_rows rows at a time. Where `apply`
         runs is the engine's choice (Spark: on the executors), so it must pickle."""
         ...
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, the next one read in a thread while the caller works on this one (an
+    engine decodes the next chunk while Python bins this one). An error reading ahead is
+    raised where that item would have come; a caller that stops early stops the thread."""
+    slot: Queue[tuple[bool, Any]] = Queue(maxsize=1)
+    stopped = threading.Event()
+
+    def hand_over(item: tuple[bool, Any]) -> bool:
+        while not stopped.is_set():
+            try:
+                slot.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not hand_over((True, item)):
+                    return
+        except BaseException as error:  # raised in the caller's thread
+            hand_over((False, error))
+            return
+        hand_over((False, None))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            more, item = slot.get()
+            if not more:
+                if item is not None:
+                    raise item
+                return
+            yield item
+    finally:
+        stopped.set()
+        thread.join()
 
 
 def joined(table: pa.Table, passed: Sequence[str], result: pa.Table, added: pa.Schema) -> pa.Table:

@@ -89,35 +89,81 @@ class ContractCounts:
         return [name for name, count in self.missing.items() if self.rows and count == self.rows]
 
 
-def count_contract(
+@dataclass(frozen=True)
+class Counting:
+    """What count_contract counts: the present columns' missing values and every rule, each
+    as the SQL of its count in the summary query (a condition counted once: a required
+    column's null rule is its missing values)."""
+
+    present: list[str]
+    missing: list[str]  # the present columns' missing-value conditions, in their order
+    rules: list[Rule]
+
+    def conditions_of(self, columns: set[str]) -> list[str]:
+        """The row conditions on `columns` counted as sql.counted(condition): a stream of
+        those columns can count them as it goes."""
+        found = [
+            text for name, text in zip(self.present, self.missing, strict=True) if name in columns
+        ]
+        found += [rule.condition for rule in self.rules if rule.column.name in columns]
+        return list(dict.fromkeys(text for text in found if not self._counted_otherwise(text)))
+
+    def counting_sql(self) -> list[str]:
+        """Each count's SQL (the keys of `counted` in counts())."""
+        missing = [sql.counted(text) for text in self.missing]
+        return list(dict.fromkeys([*missing, *(rule.count_sql for rule in self.rules)]))
+
+    def counts(self, rows: int, counted: dict[str, int]) -> ContractCounts:
+        """The ContractCounts of `counted` ({counting SQL: rows meeting it})."""
+        found = ContractCounts(
+            rows=rows,
+            missing={
+                name: counted[sql.counted(text)]
+                for name, text in zip(self.present, self.missing, strict=True)
+            },
+        )
+        empty = set(found.empty)
+        for rule in self.rules:
+            count = counted[rule.count_sql]
+            if count and rule.column.name not in empty:
+                found.broken.append((rule, count))
+        return found
+
+    def _counted_otherwise(self, condition: str) -> bool:
+        return any(rule.counted and rule.condition == condition for rule in self.rules)
+
+
+def counting(
     engine: Engine, schema: Schema, present: list[str], kinds: dict[str, Kind]
-) -> ContractCounts:
-    """One query: the rows, the missing values of the `present` columns, and every rule of the
-    schema's columns the data has."""
+) -> Counting:
+    """The counts for the `present` columns' missing values and every rule of the schema's
+    columns the data has."""
     rules = [
         rule
         for name in schema.columns
         if name in kinds
         for rule in rules_of(engine, schema.columns[name], kinds[name])
     ]
-    missing = [
-        sql.counted(sql.missing(engine.dialect, name, kinds[name] == "number")) for name in present
-    ]
-    # Counted once: a required column's null rule is its missing values.
-    counting = list(dict.fromkeys([*missing, *(rule.count_sql for rule in rules)]))
-    aggregates = [sql.Aggregate(f"n{index}", text) for index, text in enumerate(counting)]
-    values = engine.query(sql.select(aggregates))[0]
-    counts = dict(zip(["rows_", *counting], values, strict=True))
-    found = ContractCounts(
-        rows=int(counts["rows_"]),
-        missing={name: int(counts[text] or 0) for name, text in zip(present, missing, strict=True)},
-    )
-    empty = set(found.empty)
-    for rule in rules:
-        count = int(counts[rule.count_sql] or 0)
-        if count and rule.column.name not in empty:
-            found.broken.append((rule, count))
-    return found
+    missing = [sql.missing(engine.dialect, name, kinds[name] == "number") for name in present]
+    return Counting(present, missing, rules)
+
+
+def query_counts(engine: Engine, counting_sql: list[str]) -> tuple[int, dict[str, int]]:
+    """One query: the rows, and the rows each of `counting_sql` counts."""
+    aggregates = [sql.Aggregate(f"n{index}", text) for index, text in enumerate(counting_sql)]
+    rows, *values = engine.query(sql.select(aggregates))[0]
+    return int(rows), {
+        text: int(value or 0) for text, value in zip(counting_sql, values, strict=True)
+    }
+
+
+def count_contract(
+    engine: Engine, schema: Schema, present: list[str], kinds: dict[str, Kind]
+) -> ContractCounts:
+    """One query: the rows, the missing values of the `present` columns, and every rule of the
+    schema's columns the data has."""
+    plan = counting(engine, schema, present, kinds)
+    return plan.counts(*query_counts(engine, plan.counting_sql()))
 
 
 def first_examples(engine: Engine, column: str, condition: str) -> pa.Table:

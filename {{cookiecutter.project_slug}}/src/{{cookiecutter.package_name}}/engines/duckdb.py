@@ -16,7 +16,15 @@ from ..binning import bin_count_array
 from ..contract.stream import CurrentFiles, filesystem, format_of, is_url
 from ..errors import CouldNotCheck, ProjectError
 from ..params import DuckdbParams
-from . import Kind, joined, kind_of_number, no_reserved_columns, same_columns, sql
+from . import (
+    Kind,
+    joined,
+    kind_of_number,
+    no_reserved_columns,
+    read_ahead,
+    same_columns,
+    sql,
+)
 
 # The columns the view adds, and those read_parquet adds for them.
 RESERVED = (sql.FILE, sql.ROW, "filename", "file_row_number")
@@ -108,11 +116,18 @@ class DuckdbEngine:
                 counts[name] += bin_count_array(values[~np.isnan(values)], bounds)
         return counts
 
-    def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+    def chunks(
+        self, columns: Sequence[str], chunk_rows: int, flags: Sequence[str] = ()
+    ) -> Iterator[pa.Table]:
         # The scan keeps the files' order (DuckDB's preserve_insertion_order, on by default).
-        selected = ", ".join(self.dialect.name(name) for name in columns)
-        relation = self.connection.sql(f"SELECT {selected} FROM {sql.SOURCE}")
-        for batch in relation.to_arrow_reader(chunk_rows):
+        selected = ", ".join(
+            [self.dialect.name(name) for name in columns]
+            + [f"({condition}) AS flag{index}" for index, condition in enumerate(flags)]
+        )
+        # A cursor of its own: the batches are read ahead in another thread.
+        relation = self.connection.cursor().sql(f"SELECT {selected} FROM {sql.SOURCE}")
+        batches = relation.to_arrow_reader(chunk_rows)
+        for batch in read_ahead(iter(batches)):
             yield pa.Table.from_batches([batch])
 
     def mapped(

@@ -42,6 +42,20 @@ def check_contract(
     """count_contract's counts, the findings added to `tally`; CouldNotCheck on a fatal one
     (values of the wrong type), counted in the first file that has them."""
     counts = count_contract(engine, schema, present, kinds)
+    report_counts(engine, files, schema, kinds, counts, tally)
+    return counts
+
+
+def report_counts(
+    engine: Engine,
+    files: CurrentFiles,
+    schema: Schema,
+    kinds: dict[str, Kind],
+    counts: ContractCounts,
+    tally: ContractTally,
+) -> None:
+    """The findings of `counts` (with their examples) added to `tally`; CouldNotCheck on a
+    fatal one, counted in the first file that has it."""
     for name in counts.empty:
         message = rule_message(schema.columns[name], "all_null")
         tally.add(Violation(name, "all_null", counts.rows, [], message))
@@ -60,7 +74,6 @@ def check_contract(
                 "fix the data, or schema.yaml if the column's type really changed",
             )
         tally.add(Violation(rule.column.name, rule.rule, count, shown, message))
-    return counts
 
 
 def examples(engine: Engine, rule: Rule, kind: Kind) -> tuple[list[str], int | None]:

@@ -281,12 +281,17 @@ class SparkEngine:
     ) -> dict[str, npt.NDArray[np.int64]]:
         return bin_counts(self.frame, edges)
 
-    def chunks(self, columns: Sequence[str], chunk_rows: int) -> Iterator[pa.Table]:
+    def chunks(
+        self, columns: Sequence[str], chunk_rows: int, flags: Sequence[str] = ()
+    ) -> Iterator[pa.Table]:
         # Sorted by place, the partitions are ranges in the files' order. Each executor packs
         # its Arrow batches into Arrow IPC bytes, so the driver takes a few binary rows per
         # partition, in order, instead of converting every value to a Python object (a 5M-row
         # stream: 260 s that way).
-        ordered = self.frame.orderBy(sql.FILE, sql.ROW).select(*columns)
+        from pyspark.sql import functions as F
+
+        conditions = [F.expr(text).alias(f"flag{index}") for index, text in enumerate(flags)]
+        ordered = self.frame.orderBy(sql.FILE, sql.ROW).select(*columns, *conditions)
         schema = ordered.limit(0).toArrow().schema
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", PANDAS_WARNING)
