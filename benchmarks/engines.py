@@ -14,9 +14,10 @@ imports excluded; peak RSS of that Python process from os.wait4: Spark's JVM is 
   pyarrow     the drift check's own reader (chunks of drift.chunk_rows, each held to the
               contract and typed) + summarize_batches + compare: what `engine: pyarrow` does.
   duckdb      drift/counted.py's summarize_current on the DuckDB engine (one aggregate query:
-              rows, nulls, contract findings; one GROUP BY per category column; examples when
-              a rule is broken; the numeric columns binned by numpy on DuckDB's Arrow stream)
-              + compare.
+              rows, the category columns' nulls and findings; one GROUP BY per category
+              column; examples when a rule is broken; the numeric columns streamed once, read
+              ahead, with their contract conditions as boolean columns, binned by numpy two
+              columns at a time) + compare.
   spark       the same on the Spark engine, local[*] in the child's own JVM (its start
               counted: a drift check pays it; a 4 GB heap, SPARK_CONFIG); the numeric
               columns come to Python in order.

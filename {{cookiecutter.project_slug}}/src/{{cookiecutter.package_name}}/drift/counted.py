@@ -4,7 +4,8 @@ The engine registers the current files as one view (sql.SOURCE). In SQL it count
 the missing values and every contract rule's findings (with their first examples in the files'
 order), and each category column's values (a GROUP BY). The numeric columns are binned by the
 pyarrow path's own code on the Arrow batches the engine streams (the same pass that feeds the
-model for prediction drift): binning against a thousand quantile edges needs a binary search
+model for prediction drift); the contract's conditions on those columns ride the same stream
+as boolean columns, so the engine reads them once: binning against a thousand quantile edges needs a binary search
 SQL has no portable form of, and numpy's sort-and-search on a stream of batches was 5x faster
 than DuckDB's `histogram` aggregate on the same file. The counts fold into the CurrentSummary
 and ContractTally the pyarrow path builds, so drift/decision.py and the reports cannot tell
@@ -73,7 +74,7 @@ def summarize_current(
     needed = present if predict is not None else list(streamed["columns"])
     plan = counting(engine, schema, present, kinds)
     # The streamed columns' rules are counted on the stream, in the scan that feeds the
-    # binning: one pass over them rather than two (at 50M rows, ? s -> ? s).
+    # binning: one pass over them rather than two.
     flags = plan.conditions_of(set(needed))
     in_stream = {sql.counted(text) for text in flags}
     rows, counted = query_counts(
