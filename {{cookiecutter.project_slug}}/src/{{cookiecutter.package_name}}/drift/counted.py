@@ -5,11 +5,11 @@ the missing values and every contract rule's findings (with their first examples
 order), and each category column's values (a GROUP BY). The numeric columns are binned by the
 pyarrow path's own code on the Arrow batches the engine streams (the same pass that feeds the
 model for prediction drift); the contract's conditions on those columns ride the same stream
-as boolean columns, so the engine reads them once: binning against a thousand quantile edges needs a binary search
-SQL has no portable form of, and numpy's sort-and-search on a stream of batches was 5x faster
-than DuckDB's `histogram` aggregate on the same file. The counts fold into the CurrentSummary
-and ContractTally the pyarrow path builds, so drift/decision.py and the reports cannot tell
-the paths apart.
+as boolean columns, so the engine reads them once. Binning against a thousand quantile edges
+needs a binary search SQL has no portable form of, and numpy's sort-and-search on a stream of
+batches was 5x faster than DuckDB's `histogram` aggregate on the same file. The counts fold
+into the CurrentSummary and ContractTally the pyarrow path builds, so drift/decision.py and
+the reports cannot tell the paths apart.
 
 The contract is checked as engines/findings.py checks it, on the data as a whole.
 """
