@@ -6,7 +6,7 @@ scoring's model runs where the engine runs Python (`Engine.mapped`)."""
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from queue import Full, Queue
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -20,7 +20,6 @@ from . import sql
 # How the engine typed a column of the data: "integer" (stored as whole numbers within int64:
 # no NaN, infinity, fraction or overflow to look for), "number" (other numbers) or "text".
 Kind = str
-T = TypeVar("T")
 
 
 def kind_of_number(integer: bool) -> Kind:
@@ -78,7 +77,7 @@ class Engine(Protocol):
         ...
 
 
-def read_ahead(items: Iterator[T]) -> Iterator[T]:
+def read_ahead(items: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """`items`, the next one read in a thread while the caller works on this one (an
     engine decodes the next chunk while Python bins this one). An error reading ahead is
     raised where that item would have come; a caller that stops early stops the thread."""
