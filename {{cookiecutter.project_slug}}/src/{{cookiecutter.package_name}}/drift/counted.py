@@ -114,7 +114,7 @@ class Stream:
     kinds: dict[str, Kind]
     chunk_rows: int
     keep: tuple[str, ...]
-    needed: tuple[str, ...] = ()  # the schema's columns to stream (all it has: empty)
+    needed: tuple[str, ...]  # the schema's columns to stream
     flags: tuple[str, ...] = ()  # conditions counted on the stream, into `counted`
     fatal: set[str] = field(default_factory=set)  # conditions that stop it (WrongTypes)
     counted: dict[str, int] = field(default_factory=dict)  # sql.counted(condition): rows
@@ -128,8 +128,9 @@ class Stream:
                     f"the current data has no {name} column to join the labels on",
                     "key drift.labels by columns the current data has",
                 )
-        wanted = self.needed or tuple(self.schema.columns)
-        columns = [name for name in self.schema.columns if name in self.kinds and name in wanted]
+        columns = [
+            name for name in self.schema.columns if name in self.kinds and name in self.needed
+        ]
         columns += [name for name in self.keep if name not in columns]
         self.counted.update({sql.counted(text): 0 for text in self.flags})
         for table in self.engine.chunks(columns, self.chunk_rows, self.flags):

@@ -105,8 +105,12 @@ class Counting:
         found = [
             text for name, text in zip(self.present, self.missing, strict=True) if name in columns
         ]
-        found += [rule.condition for rule in self.rules if rule.column.name in columns]
-        return list(dict.fromkeys(text for text in found if not self._counted_otherwise(text)))
+        found += [
+            rule.condition
+            for rule in self.rules
+            if rule.column.name in columns and not rule.counted
+        ]
+        return list(dict.fromkeys(found))
 
     def counting_sql(self) -> list[str]:
         """Each count's SQL (the keys of `counted` in counts())."""
@@ -128,9 +132,6 @@ class Counting:
             if count and rule.column.name not in empty:
                 found.broken.append((rule, count))
         return found
-
-    def _counted_otherwise(self, condition: str) -> bool:
-        return any(rule.counted and rule.condition == condition for rule in self.rules)
 
 
 def counting(
